@@ -1,0 +1,38 @@
+"""cleaner: scraped articles in, clean article bodies with a metadata header out.
+
+Python API::
+
+    from cleaner import clean_text
+    doc = clean_text(raw_text, url="https://www.reuters.com/...")
+    doc.body, doc.metadata, doc.removals
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from .document import Document, Removal, Source
+from .rulefile import RuleError
+from .ruleset import RuleSet, load_ruleset
+
+__all__ = ["clean_text", "load_ruleset", "Document", "Removal", "Source", "RuleSet", "RuleError"]
+__version__ = "0.1.0"
+
+_default_rules: RuleSet | None = None
+
+
+def clean_text(text: str, url: str | None = None, rules: RuleSet | Iterable[str | Path] | None = None) -> Document:
+    """Clean one scraped text. ``rules``: a loaded RuleSet, or folders of user rules added to the shipped ones."""
+    from .inputs import source_from_text
+    from .pipeline import clean_source
+
+    global _default_rules
+    if rules is None:
+        if _default_rules is None:
+            _default_rules = load_ruleset()
+        ruleset = _default_rules
+    elif isinstance(rules, RuleSet):
+        ruleset = rules
+    else:
+        ruleset = load_ruleset(list(rules))
+    return clean_source(source_from_text(text, url=url), ruleset)

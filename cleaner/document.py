@@ -1,0 +1,58 @@
+"""The data that flows through the pipeline: input -> Source -> Document -> output.
+
+Every stage takes one of these and returns the next; no stage reaches back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("ok", "not_found", "empty", "paywalled")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What an input reader hands to the cleaner: text plus what is already known about it."""
+
+    text: str
+    path: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    prior: dict[str, Any] = field(default_factory=dict)  # header of a file cleaned before
+    html_metadata: dict[str, Any] = field(default_factory=dict)  # from trafilatura, for HTML input
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One line that left the body, and the rule that took it (the audit trail of explain)."""
+
+    line: int  # 1-based line number in the normalised input
+    text: str
+    rule: str  # qualified id, e.g. "generic/sharing/share-this"
+    kind: str
+    action: str  # drop | strip | cut-to-end | cut-from-start | header | duplicate
+    rule_file: str | None = None
+    field: str | None = None  # header field the line moved to, for action "header"
+
+
+@dataclass
+class Document:
+    """A cleaned article: body, header metadata, and every removal with its rule."""
+
+    body: str
+    metadata: dict[str, Any]
+    removals: list[Removal] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)  # site files that applied, and why
+
+    @property
+    def status(self) -> str:
+        return self.metadata.get("status", "ok")
+
+    def removed_by_kind(self) -> dict[str, int]:
+        """Residue taken out of the body, per kind; lines moved to the header are not residue."""
+        counts: dict[str, int] = {}
+        for removal in self.removals:
+            if removal.action != "header":
+                counts[removal.kind] = counts.get(removal.kind, 0) + 1
+        return counts

@@ -1,0 +1,199 @@
+"""Load, validate and compile rule files.
+
+Rule files are data: YAML checked against ``schema/rule-file.schema.json``
+(unknown keys are errors), regexes compiled with the ``regex`` module so that
+every match can carry a timeout. Any problem is a :class:`RuleError` naming the
+file, the line and the reason, because a rule author needs to know where to look.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field as dataclass_field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import regex
+
+RULE_TIMEOUT = 0.25  # seconds one regex call may take before the rule is skipped
+DEFAULT_MAX_WORDS = {"drop": 20, "cut-to-end": 20, "cut-from-start": 20, "header": 80, "strip": None}
+DEFAULT_MAX_CUT_CHARS = 2000
+SCHEMA_PATH = Path(__file__).parent / "schema" / "rule-file.schema.json"
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; str() is the one-line message users see."""
+
+    def __init__(self, path: str | Path, line: int | None, reason: str):
+        self.path, self.line, self.reason = str(path), line, reason
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule. ``id`` is qualified by its file: ``generic/sharing/share-this``."""
+
+    id: str
+    kind: str
+    action: str
+    pattern: regex.Pattern
+    file: str
+    line: int
+    max_words: int | None = None
+    in_first: int | None = None
+    in_last: int | None = None
+    field: str | None = None
+    max_chars: int = DEFAULT_MAX_CUT_CHARS
+    tests: dict[str, list[str]] = dataclass_field(default_factory=dict)
+
+    def apply(self, line: str) -> str | None:
+        """Return None when the rule does not touch ``line``, else what is left of it.
+
+        Whole-line actions return "" (the line goes); strip returns the line
+        without the fragment. Raises ``TimeoutError`` when the regex runs too long.
+        """
+        if self.max_words is not None and len(line.split()) > self.max_words:
+            return None
+        if self.action == "strip":
+            stripped = self.pattern.sub("", line, timeout=RULE_TIMEOUT).strip()
+            return None if stripped == line else stripped
+        return "" if self.pattern.fullmatch(line, timeout=RULE_TIMEOUT) else None
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """A generic pack or a site file, compiled."""
+
+    name: str  # e.g. "generic/sharing", "sites/reuters.com"
+    path: str
+    rules: tuple[Rule, ...]
+    site: str | None = None
+    domains: tuple[str, ...] = ()
+    subdomains: str = "include"  # include | exclude | only
+    fingerprints: tuple[regex.Pattern, ...] = ()
+    disable: frozenset[str] = frozenset()
+    html: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    @property
+    def is_site(self) -> bool:
+        return self.site is not None or bool(self.domains)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # heavy: only when a rule file is actually validated
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _yaml_line(node: Any, path: Iterable[Any]) -> int | None:
+    """1-based line of the deepest node along ``path`` that ruamel knows the position of."""
+    line = None
+    for key in path:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                line = (lc.key(key) if isinstance(key, str) else lc.item(key))[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def _schema_error_message(error) -> tuple[list[Any], str]:
+    """Path and reason for a jsonschema error, naming the unknown key where there is one."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        unknown = sorted(k for k in error.instance if k not in allowed)
+        if unknown:
+            return path + [unknown[0]], f"unknown key '{unknown[0]}'"
+    where = "/".join(str(p) for p in path) or "file"
+    return path, f"{where}: {error.message}"
+
+
+def parse_yaml(path: Path) -> Any:
+    """Parse YAML keeping line numbers; the safe round-trip loader never builds objects."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise RuleError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None
+    except (YAMLError, UnicodeDecodeError) as exc:
+        raise RuleError(path, None, f"invalid YAML: {exc}") from None
+
+
+def _compile(path: Path, data: Any, where: list[Any], pattern: str, ignore_case: bool) -> regex.Pattern:
+    try:
+        return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+    except regex.error as exc:
+        raise RuleError(path, _yaml_line(data, where), f"bad regex {pattern!r}: {exc}") from None
+
+
+def _compile_rule(path: Path, name: str, data: Any, index: int) -> Rule:
+    spec = data["rules"][index]
+    where = ["rules", index]
+    action = spec["action"]
+    return Rule(
+        id=f"{name}/{spec['id']}",
+        kind=spec["kind"],
+        action=action,
+        pattern=_compile(path, data, where + ["match"], spec["match"], spec["case"] == "insensitive"),
+        file=str(path),
+        line=_yaml_line(data, where) or 0,
+        max_words=spec.get("max_words", DEFAULT_MAX_WORDS[action]),
+        in_first=spec.get("in_first"),
+        in_last=spec.get("in_last"),
+        field=spec.get("field"),
+        max_chars=spec.get("max_chars", DEFAULT_MAX_CUT_CHARS),
+        tests={k: [str(x) for x in v] for k, v in (spec.get("tests") or {}).items()},
+    )
+
+
+def load_rule_file(path: str | Path, name: str | None = None) -> RuleFile:
+    """Load one rule file; ``name`` qualifies its rule ids (default: the file stem)."""
+    path = Path(path)
+    name = name or path.stem
+    data = parse_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RuleError(path, 1, "a rule file is a mapping (keys like 'rules:', 'site:')")
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err_path, reason = _schema_error_message(errors[0])
+        raise RuleError(path, _yaml_line(data, err_path), reason)
+    rules = tuple(_compile_rule(path, name, data, i) for i in range(len(data.get("rules", []))))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(path, rule.line, f"duplicate rule id '{rule.id.rsplit('/', 1)[-1]}'")
+        seen.add(rule.id)
+    fingerprints = tuple(
+        _compile(path, data, ["fingerprints", i], fp, False) for i, fp in enumerate(data.get("fingerprints", []))
+    )
+    return RuleFile(
+        name=name,
+        path=str(path),
+        rules=rules,
+        site=data.get("site"),
+        domains=tuple(data.get("domains", [])),
+        subdomains=data.get("subdomains", "include"),
+        fingerprints=fingerprints,
+        disable=frozenset(data.get("disable", [])),
+        html=_plain(data.get("html", {})),
+    )
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node

@@ -1,0 +1,62 @@
+"""Pick the site files that apply to a document: by URL domain, then by text fingerprints.
+
+Wire copy travels: a Reuters story on a blog carries Reuters residue, so
+fingerprints are searched even when the URL names another site, and every
+site file that matches applies (the domain's first).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .rulefile import RULE_TIMEOUT, RuleFile
+from .ruleset import RuleSet
+
+FINGERPRINT_WINDOW = 200_000  # characters searched for fingerprints
+
+
+@dataclass(frozen=True)
+class SiteMatch:
+    """A site file and why it was picked (shown by ``cleaner explain``)."""
+
+    file: RuleFile
+    reason: str  # "domain reuters.com" or "fingerprint '\\(Reuters\\) -'"
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else "//" + url).hostname
+    return host.lower() if host else None
+
+
+def match_sites(ruleset: RuleSet, url: str | None, text: str) -> list[SiteMatch]:
+    """Site files for this document, most specific first."""
+    matches: list[SiteMatch] = []
+    host = host_of(url)
+    if host:
+        found = ruleset.site_for_host(host)
+        if found:
+            matches.append(SiteMatch(found[0], f"domain {found[1]}"))
+    window = text[:FINGERPRINT_WINDOW]
+    for site in ruleset.fingerprinted_sites():
+        if any(m.file is site for m in matches):
+            continue
+        for pattern in site.fingerprints:
+            try:
+                hit = pattern.search(window, timeout=RULE_TIMEOUT)
+            except TimeoutError:
+                hit = None
+            if hit:
+                matches.append(SiteMatch(site, f"fingerprint {pattern.pattern!r}"))
+                break
+    return matches
+
+
+def site_name(matches: list[SiteMatch], url: str | None) -> str | None:
+    """The header's ``site``: the URL's site when known, else the site whose fingerprint matched."""
+    host = host_of(url)
+    for match in matches:
+        if host is None or match.reason.startswith("domain"):
+            return match.file.site or (match.file.domains[0] if match.file.domains else None)
+    return host[4:] if host and host.startswith("www.") else host

@@ -1,0 +1,210 @@
+"""Clean plain text: normalise, split into lines, apply rules, drop duplicates.
+
+The unit every rule sees is one normalised line (DESIGN: "rules match whole
+normalised lines, anchored, with a word cap"). Blank lines separate blocks;
+the body keeps that block structure, so re-cleaning a body changes nothing.
+Nothing here reads files or knows about headers: it only decides, for each
+line, whether it stays, loses a fragment, moves to the header or goes, and
+records which rule said so.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import regex
+
+from .document import Removal
+from .rulefile import Rule
+
+_SPACES = regex.compile(r"[^\S\n]+")
+_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
+PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
+MAX_CUT_SHARE = 0.5  # a cut may never take more than half of a document's words
+SHORT_LINE_WORDS = 25  # repeated lines this short keep only their first copy
+
+
+def normalise(text: str) -> str:
+    """NFC, one kind of newline, no invisible characters, single spaces, no trailing blanks.
+
+    Non-breaking and other Unicode spaces become plain spaces; runs of blank
+    lines become one. Wording is never changed.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def looks_like_prose(text: str) -> bool:
+    """A sentence-ending line of some length: what a cut must never take."""
+    return len(text.split()) >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(text))
+
+
+@dataclass
+class Line:
+    """One non-blank line of the normalised input and what the rules decided for it."""
+
+    no: int  # 1-based line number in the normalised text
+    block: int  # index of the blank-line-separated block it belongs to
+    text: str  # current text: fragments stripped by rules are gone from it
+    removal: Removal | None = None  # set when the whole line left the body
+    rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
+    strips: list[Removal] = field(default_factory=list)
+
+    @property
+    def kept(self) -> bool:
+        return self.removal is None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-blank lines of normalised ``text`` with their block numbers."""
+    lines, block = [], 0
+    for no, raw in enumerate(text.split("\n"), start=1):
+        if not raw:
+            block += 1
+        else:
+            lines.append(Line(no=no, block=block, text=raw))
+    return lines
+
+
+def _removal(line: Line, rule: Rule, text: str | None = None, action: str | None = None) -> Removal:
+    return Removal(
+        line=line.no,
+        text=line.text if text is None else text,
+        rule=rule.id,
+        kind=rule.kind,
+        action=action or rule.action,
+        rule_file=rule.file,
+        field=rule.field,
+    )
+
+
+class _Matcher:
+    """Applies rules to lines, skipping (not failing on) a rule whose regex times out."""
+
+    def __init__(self, rules: list[Rule], warnings: list[str]):
+        self.rules = rules
+        self.warnings = warnings
+        self.skipped: set[str] = set()
+
+    def apply(self, rule: Rule, line: Line) -> str | None:
+        if rule.id in self.skipped:
+            return None
+        try:
+            return rule.apply(line.text)
+        except TimeoutError:
+            self.skipped.add(rule.id)
+            self.warnings.append(
+                f"rule {rule.id} ({rule.file}:{rule.line}) timed out on line {line.no}; skipped for this document"
+            )
+            return None
+
+
+def _in_range(rule: Rule, index: int, total: int) -> bool:
+    if rule.in_first is not None and index >= rule.in_first:
+        return False
+    if rule.in_last is not None and index < total - rule.in_last:
+        return False
+    return True
+
+
+def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> None:
+    """Decide each line's fate with the first whole-line rule that matches; strip the rest."""
+    matcher = _Matcher(rules, warnings)
+    whole = [r for r in rules if r.action != "strip"]
+    strips = [r for r in rules if r.action == "strip"]
+    total = len(lines)
+    for index, line in enumerate(lines):
+        for rule in whole:
+            if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
+                line.removal, line.rule = _removal(line, rule), rule
+                break
+        if line.removal is not None:
+            continue
+        for rule in strips:
+            if not _in_range(rule, index, total):
+                continue
+            rest = matcher.apply(rule, line)
+            if rest is not None and rest:
+                fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
+                line.strips.append(_removal(line, rule, text=fragment.strip()))
+                line.text = rest
+    _apply_cuts(lines, warnings)
+
+
+def _apply_cuts(lines: list[Line], warnings: list[str]) -> None:
+    """Extend cut markers over the lines after (or before) them when that is safe.
+
+    Safe means: the lines it would take hold no article prose, add up to at most
+    the rule's ``max_chars``, and to less than half of the document's words.
+    Otherwise only the marker goes, with a warning naming the rule.
+    """
+    total_words = sum(line.words for line in lines) or 1
+    for index, line in enumerate(lines):
+        rule, removal = line.rule, line.removal
+        if rule is None or removal is None or rule.action not in ("cut-to-end", "cut-from-start"):
+            continue
+        span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
+        taken = [other for other in span if other.kept]
+        chars = sum(len(other.text) for other in taken)
+        words = sum(other.words for other in taken)
+        prose = [other for other in taken if looks_like_prose(other.text)]
+        if prose or chars > rule.max_chars or words >= MAX_CUT_SHARE * total_words:
+            reason = (f"line {prose[0].no} reads as article prose" if prose
+                      else f"it would remove {chars} characters" if chars > rule.max_chars
+                      else "it would remove most of the document")
+            warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
+            continue
+        for other in taken:
+            other.removal = _removal(other, rule)
+
+
+def drop_duplicates(lines: list[Line]) -> None:
+    """Keep the first copy of short repeated lines, and no caption twice.
+
+    Long repeated paragraphs stay: refrains, Q/A and poems repeat on purpose.
+    A kept line that is the start (or the whole) of a neighbouring caption is
+    the same caption scraped twice, once without its photo credit.
+    """
+    seen: set[str] = set()
+    for line in lines:
+        if not line.kept:
+            continue
+        key = line.text.casefold()
+        if key in seen and line.words <= SHORT_LINE_WORDS:
+            line.removal = Removal(line=line.no, text=line.text, rule="builtin/duplicate-line",
+                                   kind="duplicate", action="drop")
+        seen.add(key)
+    for index, line in enumerate(lines):
+        if line.removal is None or line.removal.field != "captions":
+            continue
+        for other in lines[max(0, index - 2):index + 3]:
+            if other is line or not other.kept or len(other.text) < 30:
+                continue
+            if line.text.startswith(other.text) or other.text.startswith(line.text):
+                other.removal = Removal(line=other.no, text=other.text, rule="builtin/duplicate-caption",
+                                        kind="caption", action="drop")
+
+
+def assemble(lines: list[Line]) -> str:
+    """The kept lines, blocks separated by one blank line."""
+    blocks: list[list[str]] = []
+    last_block = None
+    for line in lines:
+        if not line.kept or not line.text:
+            continue
+        if line.block != last_block:
+            blocks.append([])
+            last_block = line.block
+        blocks[-1].append(line.text)
+    return "\n\n".join("\n".join(block) for block in blocks)
