@@ -20,6 +20,8 @@ class Source:
     sha256: str | None = None
     prior: dict[str, Any] = field(default_factory=dict)  # header of a file cleaned before
     html_metadata: dict[str, Any] = field(default_factory=dict)  # from trafilatura, for HTML input
+    html: str | None = None  # raw HTML still to be extracted (the pipeline runs the HTML stage first)
+    record: dict[str, Any] | None = None  # the JSONL record this came from; output keeps its other fields
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Iterator
 
 from .document import Source
 
@@ -77,3 +78,8 @@ def read_source(path: Path, *, display: str | None = None, url: str | None = Non
         raise InputError(path, exc.strerror or str(exc)) from None
     text = decode(data, path)
     return source_from_text(text, path=display or str(path), url=url, sha256=hashlib.sha256(data).hexdigest())
+
+
+def read_sources(path: Path, *, display: str | None = None, url: str | None = None) -> Iterator[Source]:
+    """Every document in one input file: one for a text or HTML file, one per record for JSONL."""
+    yield read_source(path, display=display, url=url)
