@@ -22,7 +22,7 @@ _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
 MAX_CUT_SHARE = 0.5  # a cut may never take more than half of a document's words
-SHORT_LINE_WORDS = 25  # repeated lines this short keep only their first copy
+SHORT_LINE_WORDS = 12  # repeated lines this short, and not ending a sentence, keep only their first copy
 
 
 def normalise(text: str) -> str:
@@ -172,7 +172,8 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> None:
 def drop_duplicates(lines: list[Line]) -> None:
     """Keep the first copy of short repeated lines, and no caption twice.
 
-    Long repeated paragraphs stay: refrains, Q/A and poems repeat on purpose.
+    Sentences and long paragraphs stay however often they repeat: refrains,
+    Q/A and poems repeat on purpose; widget labels do not end sentences.
     A kept line that is the start (or the whole) of a neighbouring caption is
     the same caption scraped twice, once without its photo credit.
     """
@@ -181,7 +182,7 @@ def drop_duplicates(lines: list[Line]) -> None:
         if not line.kept:
             continue
         key = line.text.casefold()
-        if key in seen and line.words <= SHORT_LINE_WORDS:
+        if key in seen and line.words <= SHORT_LINE_WORDS and not _SENTENCE_END.search(line.text):
             line.removal = Removal(line=line.no, text=line.text, rule="builtin/duplicate-line",
                                    kind="duplicate", action="drop")
         seen.add(key)

@@ -1,0 +1,23 @@
+"""The wheel carries the rule files, so an installed `cleaner` finds them from any folder."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_contains_rules_and_schema(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    wheel = next(tmp_path.glob("cleaner-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "rules").rglob("*.yaml")}
+    assert {f"cleaner/{name}" for name in shipped} <= set(names)
+    assert "cleaner/schema/rule-file.schema.json" in names
