@@ -30,7 +30,7 @@ class RuleError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rule lists are cache keys
 class Rule:
     """One compiled rule. ``id`` is qualified by its file: ``generic/sharing/share-this``."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
 from .document import Removal
-from .rulefile import Rule
+from .rulefile import RULE_TIMEOUT, Rule
 
 _SPACES = regex.compile(r"[^\S\n]+")
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -118,14 +119,50 @@ def _in_range(rule: Rule, index: int, total: int) -> bool:
     return True
 
 
-def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> None:
-    """Decide each line's fate with the first whole-line rule that matches; strip the rest."""
+@lru_cache(maxsize=256)
+def _prefilter(rules: tuple[Rule, ...]) -> regex.Pattern | None:
+    """One alternation of a group's whole-line rules: a line it does not match, none of them matches.
+
+    Most lines are prose that no rule touches; one regex call per group instead
+    of one per rule makes text mode several times faster. Which rule fires is
+    still decided by the ordered per-rule loop, on the few lines let through.
+    Groups are long-lived tuples (the generic rules, one site file's rules), so
+    each is compiled once per process.
+    """
+    parts = [f"(?{'i' if r.pattern.flags & regex.IGNORECASE else '-i'}:{r.pattern.pattern})"
+             for r in rules if r.action != "strip"]
+    try:
+        return regex.compile("|".join(parts)) if parts else None
+    except regex.error:  # e.g. a rule with global inline flags: fall back to the loop
+        return None
+
+
+def _may_match(prefilters: list[regex.Pattern | None], text: str) -> bool:
+    for prefilter in prefilters:
+        if prefilter is None:
+            return True
+        try:
+            if prefilter.fullmatch(text, timeout=RULE_TIMEOUT) is not None:
+                return True
+        except TimeoutError:  # let the per-rule loop find and report the slow rule
+            return True
+    return False
+
+
+def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
+             groups: tuple[tuple[Rule, ...], ...] = ()) -> None:
+    """Decide each line's fate with the first whole-line rule that matches; strip the rest.
+
+    ``groups`` are long-lived tuples whose union holds every rule in ``rules``
+    (see _prefilter); without them the rules are one group.
+    """
     matcher = _Matcher(rules, warnings)
     whole = [r for r in rules if r.action != "strip"]
     strips = [r for r in rules if r.action == "strip"]
+    prefilters = [_prefilter(group) for group in (groups or (tuple(rules),))]
     total = len(lines)
     for index, line in enumerate(lines):
-        for rule in whole:
+        for rule in whole if _may_match(prefilters, line.text) else ():
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
