@@ -18,7 +18,6 @@ import regex
 from .document import Removal
 from .rulefile import RULE_TIMEOUT, Rule
 
-_SPACES = regex.compile(r"[^\S\n]+")
 _INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
 PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
@@ -34,7 +33,7 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
@@ -119,28 +118,34 @@ def _in_range(rule: Rule, index: int, total: int) -> bool:
     return True
 
 
+LONG_LINE_WORDS = 30  # lines longer than this are only tried against rules that allow them
+
+
 @lru_cache(maxsize=256)
-def _prefilter(rules: tuple[Rule, ...]) -> regex.Pattern | None:
+def _prefilter(rules: tuple[Rule, ...], long_lines: bool = False) -> regex.Pattern | None:
     """One alternation of a group's whole-line rules: a line it does not match, none of them matches.
 
     Most lines are prose that no rule touches; one regex call per group instead
     of one per rule makes text mode several times faster. Which rule fires is
     still decided by the ordered per-rule loop, on the few lines let through.
     Groups are long-lived tuples (the generic rules, one site file's rules), so
-    each is compiled once per process.
+    each is compiled once per process. ``long_lines`` keeps only the rules whose
+    word cap admits lines over LONG_LINE_WORDS: most rules are for short lines,
+    and long prose lines are most of the text.
     """
     parts = [f"(?{'i' if r.pattern.flags & regex.IGNORECASE else '-i'}:{r.pattern.pattern})"
-             for r in rules if r.action != "strip"]
+             for r in rules if r.action != "strip"
+             and (not long_lines or r.max_words is None or r.max_words > LONG_LINE_WORDS)]
     try:
         return regex.compile("|".join(parts)) if parts else None
-    except regex.error:  # e.g. a rule with global inline flags: fall back to the loop
-        return None
+    except regex.error:  # e.g. a rule with global inline flags: let every line through
+        return regex.compile(".*", regex.DOTALL)
 
 
 def _may_match(prefilters: list[regex.Pattern | None], text: str) -> bool:
     for prefilter in prefilters:
         if prefilter is None:
-            return True
+            continue
         try:
             if prefilter.fullmatch(text, timeout=RULE_TIMEOUT) is not None:
                 return True
@@ -159,10 +164,12 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
     matcher = _Matcher(rules, warnings)
     whole = [r for r in rules if r.action != "strip"]
     strips = [r for r in rules if r.action == "strip"]
-    prefilters = [_prefilter(group) for group in (groups or (tuple(rules),))]
+    groups = groups or (tuple(rules),)
+    prefilters = {long: [_prefilter(group, long) for group in groups] for long in (False, True)}
     total = len(lines)
     for index, line in enumerate(lines):
-        for rule in whole if _may_match(prefilters, line.text) else ():
+        candidates = prefilters[line.words > LONG_LINE_WORDS]
+        for rule in whole if _may_match(candidates, line.text) else ():
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
