@@ -1,70 +1,187 @@
-"""Clean many files: walk inputs, clean each, write outputs mirroring the input tree.
+"""Clean many files: walk inputs, clean them on every core, write outputs mirroring the input tree.
 
-A file that cannot be read is reported with its reason and the run goes on;
-each output is written to a temporary file and renamed, so a crash never
-leaves half a file; nothing is ever written over an input.
+How a run goes
+--------------
+The main process walks the inputs (sorted, hidden entries and the output
+folder skipped) and hands files to a process pool (``--jobs``, default all
+cores; each worker receives the loaded RuleSet once, at start). At most
+``4 x jobs`` files are in flight and results are consumed in input order, so
+memory stays flat however many files there are, and logs, stdout and the
+report come out in the same order whatever the number of workers. A worker
+does the whole job for one file: hash, resume check, read, clean, render,
+write. An output depends only on its input, the rules and the options, never
+on file order or worker count.
+
+Outputs
+-------
+``OUT/<relative path>`` with the format's suffix. A multi-record input (JSONL:
+``.jsonl``, ``.ndjson``, ``.jsonl.gz``) gives one ``OUT/<relative path>.jsonl``
+holding all its records, in input order. Each output is written to a
+temporary file in the same folder and renamed (all or nothing), and is left
+alone when its content would not change. Nothing is written over an input
+unless ``in_place`` is set; ``not_found`` and ``empty`` single documents are
+reported and not written.
+
+Resume state
+------------
+``OUT/.cleaner-state/state.sqlite`` (SQLite, WAL journal): one row per input,
+keyed by its path relative to its input root, holding the *resume key* and
+the report row of the run that wrote it. The resume key is a SHA-256 over the
+input's bytes, ``RuleSet.digest`` (every rule file's content), the options
+that shape outputs (format, URL, site rules, input field names) and the
+cleaner version. A worker hashes its input, and skips it when the stored key
+matches and the stored outputs still exist (``force`` redoes all). Only the
+main process writes, one committed transaction per finished file, after the
+output was renamed into place. SQLite commits are atomic, so a kill at any
+moment leaves the store consistent: a file whose output landed but whose row
+did not is simply redone, and no row ever points at a missing output. Lookups
+go by primary key, so the store is never loaded whole into memory. Errors
+are not stored: a failed file is retried on the next run.
 """
 from __future__ import annotations
 
+import difflib
+import hashlib
+import json
 import os
+import sqlite3
 import sys
 import tempfile
-from collections import Counter
-from dataclasses import dataclass, field
+import time
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import Any, Iterable, Iterator, TextIO
 
-from .inputs import InputError, read_source
+from .inputs import InputError, read_sources
 from .pipeline import clean_source
 from .render import FORMATS, render
 from .ruleset import RuleSet
 
 NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were articles
+MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+STATE_DIR = ".cleaner-state"
+IN_FLIGHT_PER_JOB = 4
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything a run needs besides the rules; the output-shaping part goes into the resume key."""
+
+    out_dir: Path | None = None  # None: print to stdout (unless in_place)
+    fmt: str = "md"
+    url: str | None = None
+    jobs: int = 1
+    force: bool = False
+    dry_run: bool = False
+    diff: bool = False  # print unified diffs input -> output; implies dry_run
+    in_place: bool = False
+    progress: bool = False
+    read_options: dict[str, Any] = field(default_factory=dict)  # e.g. JSONL field names, for read_sources
+
+    @property
+    def writes(self) -> bool:
+        return not (self.dry_run or self.diff)
+
+    def shape(self) -> str:
+        """The options an output depends on, as a stable string."""
+        return json.dumps({"fmt": self.fmt, "url": self.url, "in_place": self.in_place,
+                           "read": self.read_options}, sort_keys=True)
 
 
 @dataclass
 class FileResult:
+    """One input file's row in the report."""
+
     input: str
     output: str | None = None
-    status: str | None = None
-    error: str | None = None
+    action: str = ""  # written | unchanged | skipped | not-written | would-write | error
+    records: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    bytes_in: int = 0
+    bytes_out: int = 0
+    key: str | None = None  # resume key (not in the report)
+    rendered: str | None = None  # stdout mode only (not in the report)
+    diff: str | None = None  # with --diff (not in the report)
+
+    @property
+    def status(self) -> str | None:
+        """The document's status for a single-document file."""
+        return next(iter(self.statuses)) if len(self.statuses) == 1 and self.records == 1 else None
+
+    def row(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in ("key", "rendered", "diff")}
 
 
 @dataclass
 class Summary:
-    results: list[FileResult] = field(default_factory=list)
+    """Running totals; per-file rows are not kept here (they stream to the report)."""
 
-    @property
-    def errors(self) -> list[FileResult]:
-        return [r for r in self.results if r.error]
+    files: int = 0
+    records: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    actions: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
 
-    def statuses(self) -> Counter:
-        return Counter(r.status for r in self.results if r.status)
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.records += result.records
+        self.bytes_in += result.bytes_in
+        self.bytes_out += result.bytes_out
+        self.actions[result.action] += 1
+        self.statuses.update(result.statuses)
+        self.removed.update(result.removed)
+        if result.error:
+            self.errors.append((result.input, result.error))
 
     def removed_by_kind(self) -> Counter:
-        total: Counter = Counter()
-        for result in self.results:
-            total.update(result.removed)
-        return total
+        return self.removed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "records": self.records, "bytes_in": self.bytes_in,
+                "bytes_out": self.bytes_out, "actions": dict(sorted(self.actions.items())),
+                "statuses": dict(sorted(self.statuses.items())),
+                "removed": dict(sorted(self.removed.items())), "removed_total": sum(self.removed.values()),
+                "errors": [{"input": p, "reason": r} for p, r in self.errors],
+                "seconds": round(self.seconds, 3)}
 
     def text(self) -> str:
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.removed_by_kind().items())) or "nothing"
-        statuses = ", ".join(f"{k} {n}" for k, n in sorted(self.statuses().items())) or "none"
-        return (f"{len(self.results)} files: {statuses}; removed: {kinds}; "
-                f"errors: {len(self.errors)}")
+        def listing(counter: Counter, empty: str) -> str:
+            return ", ".join(f"{k} {n}" for k, n in sorted(counter.items())) or empty
+
+        rate = self.files / self.seconds if self.seconds else 0.0
+        return (f"{self.files} files ({self.records} documents, {_size(self.bytes_in)} in, "
+                f"{_size(self.bytes_out)} out) in {self.seconds:.1f} s, {rate:.1f} files/s\n"
+                f"  files: {listing(self.actions, 'none')}\n"
+                f"  statuses: {listing(self.statuses, 'none')}\n"
+                f"  removed: {listing(self.removed, 'nothing')} (total {sum(self.removed.values())})\n"
+                f"  errors: {len(self.errors)}")
 
 
-def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def iter_inputs(paths: Iterable[str | Path], exclude: Path | None = None) -> Iterator[tuple[Path, Path]]:
     """(file, path relative to its input root) for every file, recursing into folders in sorted order.
 
-    Hidden files and folders (a leading dot) are skipped, as git and ruff do.
+    Hidden files and folders (a leading dot) are skipped, as git and ruff do,
+    and so is ``exclude`` (the output folder, when it sits inside an input).
     """
+    skip = exclude.resolve() if exclude is not None else None
     for given in map(Path, paths):
         if given.is_dir():
             for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and (skip is None or (Path(root) / d).resolve() != skip))
                 for name in sorted(files):
                     if not name.startswith("."):
                         path = Path(root) / name
@@ -73,9 +190,17 @@ def iter_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
             yield given, Path(given.name)
 
 
+def is_multi_record(path: Path) -> bool:
+    return path.name.lower().endswith(MULTI_RECORD_SUFFIXES)
+
+
 def output_path(out_dir: Path, relative: Path, fmt: str) -> Path:
-    """OUT/<relative path> with the format's suffix; always inside OUT."""
-    target = (out_dir / relative).with_suffix(FORMATS[fmt])
+    """OUT/<relative path> with the format's suffix (.jsonl for a multi-record input); always inside OUT."""
+    if is_multi_record(relative):
+        stem = relative.name[: -len(".gz")] if relative.name.lower().endswith(".gz") else relative.name
+        target = out_dir / relative.parent / Path(stem).with_suffix(".jsonl")
+    else:
+        target = (out_dir / relative).with_suffix(FORMATS[fmt])
     if not target.resolve().is_relative_to(out_dir.resolve()):
         raise InputError(relative, "output would land outside the output folder")
     return target
@@ -88,60 +213,313 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def clean_file(path: Path, ruleset: RuleSet, *, url: str | None = None):
-    """(Document, FileResult) for one input file; the Document is None when it could not be read."""
+def _file_mode(path: Path) -> int:
+    """The file's own mode when it exists (--in-place keeps it), else 0666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+class StateStore:
+    """The resume state of one output folder (see the module docstring)."""
+
+    def __init__(self, out_dir: Path, *, readonly: bool = False):
+        path = out_dir / STATE_DIR / "state.sqlite"
+        if readonly:
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS done (input TEXT PRIMARY KEY, key TEXT NOT NULL, row TEXT NOT NULL)")
+        self.db.commit()
+
+    def lookup(self, relative: str, key: str) -> dict[str, Any] | None:
+        """The stored report row when ``relative`` was done with this very key."""
+        if self.db is None:
+            return None
+        try:
+            found = self.db.execute("SELECT key, row FROM done WHERE input = ?", (relative,)).fetchone()
+        except sqlite3.Error:  # no table yet (first run still starting): nothing is done
+            return None
+        return json.loads(found[1]) if found and found[0] == key else None
+
+    def record(self, relative: str, key: str, row: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", (relative, key, json.dumps(row)))
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+# --- the work on one file (runs in a worker process) ---
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(ruleset: RuleSet, options: BatchOptions) -> None:
+    """Per worker, once: the rules and options, and a read-only view of the resume state."""
+    _worker.update(ruleset=ruleset, options=options, state=None)
+    if options.out_dir is not None and not options.force:
+        _worker["state"] = StateStore(options.out_dir, readonly=True)
+
+
+def resume_key(data: bytes, ruleset: RuleSet, options: BatchOptions) -> str:
+    from . import __version__
+
+    digest = hashlib.sha256(data)
+    digest.update(f"|{ruleset.digest}|{options.shape()}|{__version__}".encode())
+    return digest.hexdigest()
+
+
+def _resumed(state: StateStore | None, relative: str, key: str) -> FileResult | None:
+    row = state.lookup(relative, key) if state is not None else None
+    if row is None or (row.get("output") and not Path(row["output"]).exists()):
+        return None
+    result = FileResult(**row)
+    result.action, result.key = "skipped", key
+    return result
+
+
+def _clean(path: Path, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
+    """Rendered outputs of every document in ``path``, filling the result's counts."""
+    multi = is_multi_record(path)
+    parts, statuses, removed = [], Counter(), Counter()
+    for source in read_sources(path, display=str(path), url=options.url, **options.read_options):
+        document = clean_source(source, ruleset)
+        statuses[document.status] += 1
+        removed.update(document.removed_by_kind())
+        result.warnings.extend(document.warnings)
+        if multi:
+            parts.append(render(document, "jsonl"))
+        elif document.status not in NOT_WRITTEN:
+            parts.append(render(document, options.fmt))
+    result.records = sum(statuses.values())
+    result.statuses, result.removed = dict(statuses), dict(removed)
+    return parts
+
+
+def _target(path: Path, relative: Path, options: BatchOptions) -> Path | None:
+    if options.in_place:
+        return path
+    if options.out_dir is None:
+        return None
+    target = output_path(options.out_dir, relative, options.fmt)
+    if target.exists() and target.samefile(path):
+        raise InputError(path, "output would overwrite the input; choose another -o (or --in-place)")
+    return target
+
+
+def _diff(path: Path, data: bytes, target: Path, new: str) -> str:
+    old = data.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new.splitlines(keepends=True), str(path), str(target)))
+
+
+def _deliver(result: FileResult, path: Path, data: bytes, target: Path | None, text: str,
+             options: BatchOptions) -> None:
+    """Write (or, dry, describe) the output; leave an identical existing output alone."""
+    result.bytes_out = len(text.encode("utf-8"))
+    if target is None:
+        result.rendered, result.action = text, "written"
+        return
+    result.output = str(target)
+    try:
+        unchanged = target.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        unchanged = False
+    if unchanged:
+        result.action = "unchanged"
+    elif not options.writes:
+        result.action = "would-write"
+        if options.diff:
+            result.diff = _diff(path, data, target, text)
+    else:
+        write_atomic(target, text)
+        result.action = "written"
+
+
+def process_file(path: Path, relative: Path) -> FileResult:
+    """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
+    ruleset, options = _worker["ruleset"], _worker["options"]
     result = FileResult(input=str(path))
     try:
-        document = clean_source(read_source(path, url=url), ruleset)
+        data = path.read_bytes()
+        result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
+        skipped = _resumed(_worker["state"], relative.as_posix(), result.key)
+        if skipped is not None:
+            return skipped
+        target = _target(path, relative, options)
+        parts = _clean(path, result, ruleset, options)
+        if not parts:
+            result.action = "not-written"
+            return result
+        _deliver(result, path, data, target, "".join(parts), options)
     except InputError as exc:
-        result.error = exc.reason
-        return None, result
-    result.status = document.status
-    result.removed = dict(document.removed_by_kind())
-    result.warnings = document.warnings
-    return document, result
+        result.action, result.error = "error", exc.reason
+    except OSError as exc:
+        result.action, result.error = "error", exc.strerror or str(exc)
+    except Exception as exc:  # a bug on odd input must not stop the batch; the row names it
+        result.action, result.error = "error", f"internal error: {type(exc).__name__}: {exc}"
+    return result
 
 
-def run_batch(paths: Iterable[str | Path], ruleset: RuleSet, *, out_dir: Path | None, fmt: str = "md",
-              url: str | None = None, stdout: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Summary:
-    """Clean every input; write to ``out_dir`` (mirroring the tree) or to ``stdout`` when None."""
-    summary = Summary()
-    jsonl_out = out_dir / "cleaned.jsonl" if out_dir is not None and fmt == "jsonl" else None
-    jsonl_parts: list[str] = []
-    for path, relative in iter_inputs(paths):
-        document, result = clean_file(path, ruleset, url=url)
-        summary.results.append(result)
-        if document is None:
-            print(f"error: {path}: {result.error}", file=log)
-            continue
-        for warning in document.warnings:
-            print(f"warning: {path}: {warning}", file=log)
-        if document.status in NOT_WRITTEN:
-            print(f"skipped: {path}: {document.status}", file=log)
-            continue
-        rendered = render(document, fmt)
-        if out_dir is None:
-            stdout.write(rendered)
-        elif jsonl_out is not None:
-            jsonl_parts.append(rendered)
-            result.output = str(jsonl_out)
+# --- the run (main process) ---
+
+class _Pool:
+    """Ordered, bounded execution: in-process for one job, a process pool otherwise."""
+
+    def __init__(self, ruleset: RuleSet, options: BatchOptions):
+        self.jobs = max(1, options.jobs)
+        self.args = (ruleset, options)
+        self.executor: ProcessPoolExecutor | None = None
+        if self.jobs == 1:
+            _init_worker(*self.args)
         else:
-            try:
-                target = output_path(out_dir, relative, fmt)
-                if target.exists() and target.samefile(path):
-                    raise InputError(path, "output would overwrite the input; choose another -o")
-            except InputError as exc:
-                result.error = exc.reason
-                print(f"error: {path}: {exc.reason}", file=log)
-                continue
-            write_atomic(target, rendered)
-            result.output = str(target)
-    if jsonl_out is not None:
-        write_atomic(jsonl_out, "".join(jsonl_parts))
+            self._start()
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        # forkserver: forking the main process once the progress bar's thread runs could deadlock
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        self.executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker,
+                                            initargs=self.args)
+
+    def map(self, tasks: Iterator[tuple[Path, Path]]) -> Iterator[tuple[Path, Path, FileResult]]:
+        if self.executor is None:
+            for path, relative in tasks:
+                yield path, relative, process_file(path, relative)
+            return
+        window: deque[tuple[Path, Path, Future]] = deque()
+        for path, relative in tasks:
+            window.append((path, relative, self.executor.submit(process_file, path, relative)))
+            if len(window) >= self.jobs * IN_FLIGHT_PER_JOB:
+                yield self._collect(*window.popleft())
+        while window:
+            yield self._collect(*window.popleft())
+
+    def _collect(self, path: Path, relative: Path, future: Future) -> tuple[Path, Path, FileResult]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return path, relative, future.result()
+        except BrokenProcessPool as exc:  # a worker died (out of memory, killed): restart, report, go on
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self._start()
+            return path, relative, FileResult(input=str(path), action="error", error=f"worker died: {exc}")
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _Progress:
+    """A rich progress bar on stderr (files/s, ETA), or nothing."""
+
+    def __init__(self, enabled: bool, total: int):
+        self.bar = None
+        if not enabled:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.console import Console
+
+        self.bar = Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task("clean", total=total, rate="")
+        self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            task = self.bar.tasks[0]
+            rate = f"{task.speed:.1f} files/s" if task.speed else ""
+            self.bar.update(self.task, advance=1, rate=rate)
+
+    def print(self, message: str, stream: TextIO) -> None:
+        if self.bar is not None and stream is sys.stderr:
+            self.bar.console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=stream)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -> None:
+    if result.error:
+        progress.print(f"error: {result.input}: {result.error}", log)
+        return
+    for warning in result.warnings if result.action != "skipped" else ():
+        progress.print(f"warning: {result.input}: {warning}", log)
+    if result.action == "not-written":
+        progress.print(f"skipped: {result.input}: {result.status or 'no document'}", log)
+    if result.rendered is not None:
+        stdout.write(result.rendered)
+    if result.action == "would-write":
+        stdout.write(result.diff if result.diff is not None else f"would write {result.output}\n")
+
+
+def run_batch(paths: Iterable[str | Path], ruleset: RuleSet, options: BatchOptions, *,
+              report: Path | None = None, stdout: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Summary:
+    """Clean every input under ``options``; returns the totals and writes ``report`` if asked."""
+    paths = list(paths)
+    started = time.perf_counter()
+    summary = Summary()
+    out_dir = options.out_dir if not options.in_place else None
+    state = StateStore(out_dir) if out_dir is not None and options.writes else None
+    total = sum(1 for _ in iter_inputs(paths, out_dir)) if options.progress else 0
+    progress = _Progress(options.progress, total)
+    rows = tempfile.TemporaryFile("w+", encoding="utf-8") if report is not None else None
+    pool = _Pool(ruleset, options)
+    try:
+        for path, relative, result in pool.map(iter_inputs(paths, out_dir)):
+            summary.add(result)
+            _log(result, progress, log, stdout)
+            if state is not None and result.key and not result.error and result.action != "skipped":
+                state.record(relative.as_posix(), result.key, result.row())
+            if rows is not None:
+                rows.write(json.dumps(result.row(), ensure_ascii=False) + "\n")
+            progress.advance()
+    finally:
+        pool.close()
+        progress.stop()
+        if state is not None:
+            state.close()
+    summary.seconds = time.perf_counter() - started
+    if rows is not None:
+        write_report(report, summary, rows)
     return summary
+
+
+def write_report(path: Path, summary: Summary, rows: TextIO) -> None:
+    """``{"summary": ..., "files": [...]}``, streamed from the spooled rows and renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write('{"summary": ' + json.dumps(summary.as_dict(), ensure_ascii=False) + ',\n "files": [')
+            rows.seek(0)
+            for i, line in enumerate(rows):
+                out.write(("\n  " if i == 0 else ",\n  ") + line.rstrip("\n"))
+            out.write("\n ]}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        rows.close()

@@ -33,20 +33,61 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (mirrors the input tree). Default: print to stdout.")
-@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default="md", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+              help="Output format  [default: md, or 'format' in the settings file]")
 @click.option("--url", help="URL of the input, when cleaning a single document.")
 @RULES_OPTION
 @click.option("--no-site-rules", is_flag=True, help="Use the generic packs only.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
-def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes  [default: all cores, or 'jobs' in the settings file]")
+@click.option("--force", is_flag=True, help="Redo every input, even those unchanged since the last run.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; list the outputs that would change.")
+@click.option("--diff", is_flag=True, help="Write nothing; print unified diffs input -> output.")
+@click.option("--in-place", is_flag=True, help="Write each output over its input (no -o).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary and per-file rows as JSON.")
+def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
+          report) -> None:
     """Clean files and folders (recursively) of scraped articles."""
-    from .batch import run_batch
+    import os
 
-    ruleset = _load(rule_dirs, site_rules=not no_site_rules)
-    summary = run_batch(paths, ruleset, out_dir=out_dir, fmt=fmt, url=url)
+    from .batch import BatchOptions, run_batch
+    from .config import without_kinds
+
+    if in_place and out_dir is not None:
+        raise click.UsageError("--in-place and -o/--output exclude each other")
+    config = _config()
+    ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules),
+                            config.exclude_kinds)
+    options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
+                           jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
+                           diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
+                           read_options={"fields": config.fields} if config.fields else {})
+    summary = run_batch(paths, ruleset, options, report=report)
     if not quiet:
         click.echo(summary.text(), err=True)
     sys.exit(1 if summary.errors else 0)
+
+
+def _config():
+    """The project settings file's values (exit 2 when it is broken)."""
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def check(args) -> None:
+    """Fail on residue (file:line: rule kind: text); --fix cleans in place. See cleaner check --help."""
+    from .hook import main as check_main
+
+    sys.exit(check_main(list(args)))
 
 
 @main.group()
@@ -90,6 +131,17 @@ def rules_test(paths, rule_dirs) -> None:
         click.echo(f"FAIL {failure}")
     click.echo(f"{count - len(failures)} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)
+
+
+@rules.command("import-ftr")
+@click.argument("src_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the converted files (the shipped set lives in rules/ftr).")
+def rules_import_ftr(src_dir, out_dir) -> None:
+    """Convert a FiveFilters ftr-site-config checkout into rule files (re-runnable)."""
+    from .ftr import convert_dir
+
+    click.echo(convert_dir(src_dir, out_dir).summary())
 
 
 @rules.command("list")

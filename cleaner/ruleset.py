@@ -1,7 +1,9 @@
 """Gather rule files from the shipped folder and the user's folders into one RuleSet.
 
 Layout of a rules folder: ``generic/*.yaml`` (packs), ``sites/*.yaml`` (hand-written
-site files), ``ftr/*.yaml`` (imported FiveFilters files). Precedence, highest first:
+site files). The shipped folder also has ``ftr/`` (imported FiveFilters files),
+looked up lazily through its ``index.json``: ~2,000 files are too many to parse
+at every start, and a document needs at most one. Precedence, highest first:
 user folders (later ``--rules`` beats earlier), shipped ``sites/``, shipped ``ftr/``.
 A user rule with the same qualified id as a shipped one replaces it; a user site
 file claiming a domain takes that domain from shipped files.
@@ -9,13 +11,13 @@ file claiming a domain takes that domain from shipped files.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
 
-SUBFOLDERS = ("generic", "sites", "ftr")
+SUBFOLDERS = ("generic", "sites")
 
 
 def shipped_rules_dir() -> Path:
@@ -31,18 +33,31 @@ class RuleSet:
     files: tuple[RuleFile, ...]
     generic_rules: tuple[Rule, ...]
     sites: tuple[RuleFile, ...]  # highest precedence first
-    exact_index: dict[str, RuleFile] = field(default_factory=dict)  # host itself
-    parent_index: dict[str, RuleFile] = field(default_factory=dict)  # host below the domain
+    exact_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # host itself
+    parent_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # hosts below the domain
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
+    ftr_dir: str | None = None  # imported FiveFilters files, the fallback when no loaded file matches
 
     def site_for_host(self, host: str) -> tuple[RuleFile, str] | None:
-        """The site file for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com)."""
+        """The site file for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com).
+
+        Precedence beats specificity: a hand-written ``reuters.com`` file wins
+        over an imported file that names ``www.reuters.com``; between files of
+        the same precedence the most specific domain wins.
+        """
         labels = host.lower().strip(".").split(".")
+        best: tuple[int, int, RuleFile, str] | None = None
         for i in range(len(labels) - 1):
             candidate = ".".join(labels[i:])
             found = (self.exact_index if i == 0 else self.parent_index).get(candidate)
-            if found is not None:
-                return found, candidate
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], i, found[1], candidate)
+        if best:
+            return best[2], best[3]
+        if self.ftr_dir:
+            from .ftr_index import load_index
+
+            return load_index(self.ftr_dir).site_for_host(host)
         return None
 
     def fingerprinted_sites(self) -> Iterable[RuleFile]:
@@ -65,7 +80,7 @@ def rule_files(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True) ->
     entries: list[tuple[Path, str, int]] = []
     if shipped:
         for path, name in _files_in(shipped_rules_dir()):
-            entries.append((path, name, 0 if name.startswith("ftr/") else 1))
+            entries.append((path, name, 1))
     for rank, folder in enumerate(user_dirs, start=2):
         folder = Path(folder)
         if not folder.is_dir():
@@ -80,15 +95,16 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], *, site_rules: bool = Tru
     for f, _ in sorted((e for e in entries if not e[0].is_site), key=lambda e: e[1]):
         for rule in f.rules:
             generic[rule.id] = rule
-    sites = [f for f, _ in sorted((e for e in entries if e[0].is_site), key=lambda e: -e[1])] if site_rules else []
-    exact: dict[str, RuleFile] = {}
-    parent: dict[str, RuleFile] = {}
-    for f in sites:
+    ranked_sites = sorted((e for e in entries if e[0].is_site), key=lambda e: -e[1]) if site_rules else []
+    sites = [f for f, _ in ranked_sites]
+    exact: dict[str, tuple[int, RuleFile]] = {}
+    parent: dict[str, tuple[int, RuleFile]] = {}
+    for f, rank in ranked_sites:
         for domain in f.domains:
             if f.subdomains != "only":
-                exact.setdefault(domain, f)
+                exact.setdefault(domain, (rank, f))
             if f.subdomains != "exclude":
-                parent.setdefault(domain, f)
+                parent.setdefault(domain, (rank, f))
     digest = hashlib.sha256()
     for f, rank in entries:
         digest.update(f"{f.name}:{rank}:{f.path}\n".encode())
@@ -105,6 +121,27 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], *, site_rules: bool = Tru
 
 
 def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = True, shipped: bool = True) -> RuleSet:
-    """Load the shipped rules and the user's folders. Raises RuleError on the first bad file."""
-    entries = [(load_rule_file(path, name), rank) for path, name, rank in rule_files(user_dirs, shipped=shipped)]
-    return build_ruleset(entries, site_rules=site_rules)
+    """Load the shipped rules and the user's folders. Raises RuleError on the first bad file.
+
+    Goes through the compiled-rules cache (rulecache): unchanged rule files are
+    not parsed and validated again, which keeps ``cleaner check`` fast.
+    """
+    from .rulecache import cached
+
+    found = rule_files(user_dirs, shipped=shipped)
+    ftr_index = shipped_rules_dir() / "ftr" / "index.json"
+    use_ftr = shipped and site_rules and ftr_index.is_file()
+
+    def build() -> RuleSet:
+        entries = [(load_rule_file(path, name), rank) for path, name, rank in found]
+        ruleset = build_ruleset(entries, site_rules=site_rules)
+        if not use_ftr:
+            return ruleset
+        from .ftr_index import load_index
+
+        index = load_index(ftr_index.parent)
+        digest = hashlib.sha256(f"{ruleset.digest}|{index.digest}".encode()).hexdigest()
+        return replace(ruleset, ftr_dir=str(ftr_index.parent), digest=digest)
+
+    keys = found + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
+    return cached(keys, site_rules, build, expected=RuleSet)
