@@ -100,6 +100,12 @@ def test_domain_lookup_walks_parent_domains(ruleset):
     assert ruleset.site_for_host("reuters.com.evil.org") is None
 
 
+def test_hand_written_site_file_beats_imported_one_and_imported_ones_are_the_fallback(ruleset):
+    # rules/ftr has reuters.com (exact host and www) and nytimes.com; rules/sites has reuters.com only
+    assert ruleset.site_for_host("www.reuters.com")[0].name == "sites/reuters.com"
+    assert ruleset.site_for_host("www.nytimes.com")[0].name == "ftr/nytimes.com"
+
+
 def test_subdomain_modes(tmp_path):
     (tmp_path / "sites").mkdir()
     write(tmp_path / "sites", "domains: [a.org, www.a.org]\nsubdomains: exclude\n" + GOOD_RULE, "a.org.yaml")
