@@ -46,8 +46,11 @@ def main() -> None:
 @click.option("--diff", is_flag=True, help="Write nothing; print unified diffs input -> output.")
 @click.option("--in-place", is_flag=True, help="Write each output over its input (no -o).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary and per-file rows as JSON.")
+@click.option("--html-field", help="JSONL: the record field holding raw HTML  [default: html]")
+@click.option("--text-field", help="JSONL: the record field holding text; it receives the clean body  [default: text]")
+@click.option("--url-field", help="JSONL: the record field holding the page URL  [default: url]")
 def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
-          report) -> None:
+          report, html_field, text_field, url_field) -> None:
     """Clean files and folders (recursively) of scraped articles."""
     import os
 
@@ -57,16 +60,33 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
     config = _config()
+    if config.fields and not _reader_takes_fields():
+        click.echo(f"error: {config.path}: 'fields' needs a JSONL reader that takes field names", err=True)
+        sys.exit(2)
     ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules),
                             config.exclude_kinds)
     options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
                            jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
                            diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
-                           read_options={"fields": config.fields} if config.fields else {})
+                           read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field))
     summary = run_batch(paths, ruleset, options, report=report)
     if not quiet:
         click.echo(summary.text(), err=True)
     sys.exit(1 if summary.errors else 0)
+
+
+def _read_options(configured: dict[str, str], **given: str | None) -> dict:
+    """JSONL field names for read_sources: the command line's over the settings file's."""
+    fields = {**configured, **{k: v for k, v in given.items() if v}}
+    return {"fields": fields} if fields else {}
+
+
+def _reader_takes_fields() -> bool:
+    import inspect
+
+    from .inputs import read_sources
+
+    return "fields" in inspect.signature(read_sources).parameters
 
 
 def _config():

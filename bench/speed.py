@@ -1,0 +1,224 @@
+"""Speed of cleaner next to bare trafilatura, on the benchmark pages: ``python bench/speed.py DATA.jsonl.gz``.
+
+Measures, in one run on this machine:
+- per file, in-process: text mode (``dirty_full`` text), HTML mode (``html``),
+  bare ``trafilatura.extract(html)`` (comments off, as cleaner calls it);
+- batch throughput (files/s, MB/s) of ``cleaner clean`` on one core and on
+  all cores, text files and HTML files, pages replicated to make the run long
+  enough to measure;
+- start-up of ``cleaner check`` on one file next to ``python -c pass``;
+- peak memory (largest process) of a batch over N and over 10 x N files.
+
+HTML rows need cleaner.html (the HTML stage) and, for the batch rows,
+read_sources reading ``.html`` files; when they are absent the rows say so.
+``--results FILE`` writes (or replaces) the "## Speed" section of FILE and
+leaves every other section alone.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+CLEANER = [PYTHON, "-c", "import sys; from cleaner.launch import main; sys.argv[0] = 'cleaner'; main()"]
+
+
+def load(path: Path) -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def per_file(function, items) -> float:
+    """Mean seconds per item over a warm pass (the first item of a cold pass is start-up, not speed)."""
+    function(items[0])
+    started = time.perf_counter()
+    for item in items:
+        function(item)
+    return (time.perf_counter() - started) / len(items)
+
+
+def html_mode_available() -> bool:
+    try:
+        import cleaner.html  # noqa: F401
+        from cleaner.document import Source
+    except ImportError:
+        return False
+    return "html" in Source.__dataclass_fields__
+
+
+def in_process(records: list[dict]) -> dict[str, float | None]:
+    from cleaner.document import Source
+    from cleaner.pipeline import clean_source
+    from cleaner.ruleset import load_ruleset
+    import trafilatura
+
+    ruleset = load_ruleset()
+    results: dict[str, float | None] = {
+        "text": per_file(lambda r: clean_source(Source(text=r["dirty_full"], url=r["url"]), ruleset), records),
+        "trafilatura": per_file(lambda r: trafilatura.extract(r["html"], include_comments=False), records),
+        "html": None,
+    }
+    if html_mode_available():
+        results["html"] = per_file(lambda r: clean_source(Source(text="", html=r["html"], url=r["url"]), ruleset),
+                                   records)
+    return results
+
+
+def write_pages(records: list[dict], folder: Path, field: str, suffix: str, copies: int) -> int:
+    """``copies`` x the pages as files under ``folder``; returns their total bytes."""
+    total = 0
+    for copy in range(copies):
+        sub = folder / f"c{copy:03d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        for i, record in enumerate(records):
+            data = record[field].encode("utf-8")
+            (sub / f"{i:03d}{suffix}").write_bytes(data)
+            total += len(data)
+    return total
+
+
+def batch(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
+    """(wall seconds, peak RSS kB of the largest process) of one ``cleaner clean`` run."""
+    shutil.rmtree(out, ignore_errors=True)
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:]); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+    result = subprocess.run([PYTHON, "-c", code, *CLEANER, "clean", str(folder), "-o", str(out),
+                             "-j", str(jobs), "-q", "--force"], capture_output=True, text=True)
+    seconds, rss, returncode = result.stdout.split()
+    if returncode != "0":  # a file that failed would make the rate meaningless
+        raise RuntimeError(f"cleaner clean failed: {result.stderr[-2000:]}")
+    return float(seconds), int(rss)
+
+
+def html_batch_available(folder: Path) -> bool:
+    from cleaner.inputs import read_sources
+
+    sample = next(folder.rglob("*.html"))
+    try:
+        return any(source.html for source in read_sources(sample))
+    except Exception:
+        return False
+
+
+def startup(one_file: Path, runs: int = 21) -> tuple[float, float]:
+    """Median wall seconds of ``cleaner check FILE`` and of ``python -c pass``."""
+    cleaner = [str(Path(PYTHON).parent / "cleaner"), "check", str(one_file)]
+    subprocess.run(cleaner, capture_output=True)  # fill the compiled-rules cache
+
+    def median(command):
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    return median(cleaner), median([PYTHON, "-c", "pass"])
+
+
+def rate_rows(label: str, folder: Path, out: Path, files: int, size: int, cores: int) -> tuple[list[str], float]:
+    rows, times = [], {}
+    for jobs in (1, cores):
+        seconds, _ = batch(folder, out, jobs)
+        times[jobs] = seconds
+        rows.append(f"| {label} | {jobs} | {files} | {seconds:.2f} | {files / seconds:.0f} | {size / seconds / 1e6:.2f} |")
+    return rows, times[1] / times[cores]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the benchmark pages (dev.jsonl.gz)")
+    parser.add_argument("--copies", type=int, default=10, help="replicas of the pages for the batch rows")
+    parser.add_argument("--results", type=Path, help="write the Speed section into this markdown file")
+    args = parser.parse_args()
+    records = load(args.data)
+    cores = os.cpu_count() or 1
+    lines = ["## Speed", "", f"`{' '.join(['python', 'bench/speed.py', str(args.data)])}` on "
+             f"{platform.processor() or platform.machine()}, {cores} cores, Python {platform.python_version()}, "
+             f"{len(records)} pages.", ""]
+
+    timing = in_process(records)
+    text_x = timing["trafilatura"] / timing["text"]
+    lines += ["Per file, in process (warm):", "", "| mode | ms/file | vs bare trafilatura |", "| --- | --- | --- |",
+              f"| bare `trafilatura.extract(html)` | {timing['trafilatura'] * 1e3:.2f} | 1.00x |",
+              f"| cleaner text mode (`dirty_full`) | {timing['text'] * 1e3:.3f} | {text_x:.0f}x faster |"]
+    if timing["html"] is not None:
+        lines.append(f"| cleaner HTML mode (`html`) | {timing['html'] * 1e3:.2f} | "
+                     f"{timing['html'] / timing['trafilatura']:.2f}x the time |")
+    else:
+        lines.append("| cleaner HTML mode | not run: cleaner.html is not there yet | |")
+
+    with tempfile.TemporaryDirectory() as temp:
+        temp = Path(temp)
+        text_size = write_pages(records, temp / "text", "dirty_full", ".txt", args.copies)
+        files = len(records) * args.copies
+        lines += ["", f"Batch, `cleaner clean DIR -o OUT -j N --force -q` ({args.copies} copies of the pages):", "",
+                  "| mode | jobs | files | seconds | files/s | MB/s |", "| --- | --- | --- | --- | --- | --- |"]
+        rows, text_speedup = rate_rows("text", temp / "text", temp / "out", files, text_size, cores)
+        lines += rows
+        html_size = write_pages(records, temp / "html", "html", ".html", args.copies)
+        html_speedup = None
+        if html_batch_available(temp / "html"):
+            rows, html_speedup = rate_rows("html", temp / "html", temp / "out", files, html_size, cores)
+            lines += rows
+        else:
+            lines.append("| html | - | - | not run: read_sources does not read .html files yet | | |")
+
+        small = temp / "small"
+        write_pages(records, small, "dirty_full", ".txt", 1)
+        _, rss_small = batch(small, temp / "out", cores)
+        _, rss_large = batch(temp / "text", temp / "out", cores)
+        check_seconds, pass_seconds = startup(next(small.rglob("*.txt")))
+
+    lines += ["", f"All cores ({cores}) vs one core: text {text_speedup:.2f}x"
+              + (f", HTML {html_speedup:.2f}x" if html_speedup else "") + ".",
+              f"Peak memory (largest process, text, -j {cores}): {rss_small / 1024:.0f} MB over {len(records)} files, "
+              f"{rss_large / 1024:.0f} MB over {files} files.",
+              f"Start-up: `cleaner check` on one file {check_seconds * 1e3:.0f} ms, `python -c pass` "
+              f"{pass_seconds * 1e3:.0f} ms: {check_seconds / pass_seconds:.1f}x (median of 21 runs, warm rule cache).",
+              "", "Targets: " + "; ".join(targets(text_x, timing, text_speedup, check_seconds / pass_seconds)) + ".",
+              ""]
+    section = "\n".join(lines)
+    print(section)
+    if args.results:
+        write_section(args.results, section)
+
+
+def targets(text_x: float, timing: dict, speedup: float, startup_x: float) -> list[str]:
+    """Each agreed target with its figure and whether it is met, so the section cannot flatter."""
+    html_x = timing["html"] / timing["trafilatura"] if timing["html"] is not None else None
+    checks = [(f"text mode >= 50x faster per file than bare trafilatura: {text_x:.1f}x", text_x >= 50),
+              (f"all cores >= 1.7x one core (text): {speedup:.2f}x", speedup >= 1.7),
+              (f"cleaner check start-up < 5x python -c pass: {startup_x:.1f}x", startup_x < 5)]
+    if html_x is not None:
+        checks.insert(1, (f"HTML mode within 1.25x of bare trafilatura: {html_x:.2f}x", html_x <= 1.25))
+    return [f"{text} {'MET' if ok else 'NOT MET'}" for text, ok in checks]
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this script's section of ``path`` (or append it), leaving the other sections as they are."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start = text.find("## Speed\n")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("\n" + text[end + 1:] if end >= 0 else "")
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
