@@ -92,18 +92,25 @@ def _section_like(text: str) -> bool:
     return 1 <= len(text.split()) <= SECTION_MAX_WORDS and text[:1].isupper() and not regex.search(r"[.!?,:;]$", text)
 
 
+def _heading_like(text: str) -> bool:
+    return _headline_like(text) or _section_like(text)
+
+
 def take_title_and_section(kept: list[Line]) -> tuple[Line | None, Line | None]:
     """The headline (first kept line, or second after a section label) and that label.
 
     A title needs a body after it: a document whose first line is prose, or
-    that is one line long, has no title in its text.
+    that is one line long, has no title in its text. The line after the title
+    must not read as a heading itself: otherwise cleaning the body again would
+    take that line as the next title, and cleaning would not be idempotent.
     """
     if len(kept) < 2:
         return None, None
     first, second = kept[0], kept[1]
-    if _section_like(first.text) and _headline_like(second.text) and len(kept) > 2:
+    if (_section_like(first.text) and _headline_like(second.text) and len(kept) > 2
+            and not _heading_like(kept[2].text)):
         return second, first
-    if _headline_like(first.text) and not find_dateline(first.text)[0]:
+    if _headline_like(first.text) and not find_dateline(first.text)[0] and not _heading_like(second.text):
         return first, None
     return None, None
 
@@ -123,12 +130,14 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
 
     ``prior`` holds what is already known (a header from an earlier run, HTML
     metadata, the URL); it wins over what the text suggests, so that cleaning
-    a cleaned file finds the same header again.
+    a cleaned file finds the same header again. A ``title`` key in ``prior``,
+    even a null one, means that earlier run already decided: no title is taken
+    from the text, which by then starts with the body.
     """
     kept = [line for line in lines if line.kept]
     moves: list[Removal] = []
     title = section = None
-    if not prior.get("title"):
+    if "title" not in prior:
         title_line, section_line = take_title_and_section(kept)
         for line, name in ((title_line, "title"), (section_line, "section")):
             if line is None:

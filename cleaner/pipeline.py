@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .document import Document, Source
-from .metadata import extract
+from .document import STATUSES, Document, Source
+from .metadata import extract, take_title_and_section
 from .rulefile import Rule
 from .ruleset import RuleSet
 from .site import SiteMatch, match_sites, site_name
-from .text import assemble, classify, drop_duplicates, looks_like_prose, normalise, split_lines
+from .text import Line, assemble, classify, drop_duplicates, looks_like_prose, normalise, split_lines
 
+SETTLE_PASSES = 4  # rule passes over what is left after the first; see settle()
 STUB_WORDS = 80  # a body shorter than this next to a paywall prompt is a paywall stub
 HEADER_FIELDS = ("title", "site", "url", "date", "dateline", "agency", "authors", "editors", "credits",
                  "captions", "section", "status", "source", "source_sha256", "rules", "removed")
@@ -39,9 +40,54 @@ def document_status(body: str, kinds: set[str]) -> str:
     return "ok"
 
 
+def _status(body: str, kinds: set[str], prior: dict[str, Any]) -> str:
+    """The status from this text, unless an earlier run already found why it is not an article.
+
+    That run removed the evidence (the not-found lines, the paywall prompt), so
+    re-cleaning its output must keep its verdict rather than see an ordinary text.
+    """
+    earlier = prior.get("status")
+    if earlier in STATUSES and earlier != "ok":
+        return earlier
+    return document_status(body, kinds)
+
+
 def _prior_counts(prior: dict[str, Any]) -> tuple[list[str], int]:
     rules = prior.get("rules") or []
     return (list(rules) if isinstance(rules, list) else []), int(prior.get("removed") or 0)
+
+
+def _state(lines: list[Line]) -> tuple[int, int]:
+    return sum(line.kept for line in lines), sum(len(line.strips) for line in lines)
+
+
+def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
+    """The lines extract() will move to the header as title and section; none when ``known`` has a title."""
+    if "title" in known:
+        return []
+    return [line for line in take_title_and_section([line for line in lines if line.kept]) if line is not None]
+
+
+def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tuple[tuple[Rule, ...], ...],
+           known: dict[str, Any]) -> None:
+    """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
+
+    ``in_first``/``in_last`` windows and cut spans count lines, so once residue
+    and the title are gone a line can fall inside a window it was outside of;
+    cleaning the output again would then remove it. Running the rules over the
+    kept lines less the coming title and section does now what that second
+    cleaning would do. Bounded by SETTLE_PASSES so a pathological document
+    cannot loop for long.
+    """
+    for _ in range(SETTLE_PASSES):
+        before = _state(lines)
+        heads = _heads(lines, known)
+        found: list[str] = []
+        classify([line for line in lines if line.kept and line not in heads], rules, found, groups)
+        warnings.extend(w for w in found if w not in warnings)
+        drop_duplicates(lines)
+        if _state(lines) == before:
+            return
 
 
 def clean_source(source: Source, ruleset: RuleSet) -> Document:
@@ -50,9 +96,13 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     sites = match_sites(ruleset, source.url, text)
     lines = split_lines(text)
     warnings: list[str] = []
-    classify(lines, active_rules(ruleset, sites), warnings)
+    groups = (ruleset.generic_rules, *(m.file.rules for m in sites))
+    rules = active_rules(ruleset, sites)
+    classify(lines, rules, warnings, groups)
     drop_duplicates(lines)
-    known = {**source.html_metadata, **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
+    known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
+             **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
+    settle(lines, rules, warnings, groups, known)
     found, _ = extract(lines, known)
     removals = sorted((r for line in lines for r in ([line.removal] if line.removal else []) + line.strips),
                       key=lambda r: r.line)
@@ -65,7 +115,7 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
         "site": found.get("site") or site_name(sites, source.url),
         "url": source.url or found.get("url"),
         "date": found.get("date"),
-        "status": document_status(body, {r.kind for r in residue}),
+        "status": _status(body, {r.kind for r in residue}, source.prior),
         "source": source.prior.get("source") or source.path,
         "source_sha256": source.prior.get("source_sha256") or source.sha256
         or hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest(),
