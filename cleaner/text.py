@@ -119,6 +119,8 @@ def _in_range(rule: Rule, index: int, total: int) -> bool:
 
 
 LONG_LINE_WORDS = 30  # lines longer than this are only tried against rules that allow them
+PREFILTER_AFTER_LINES = 1000  # compile the prefilters once a process has seen this many lines
+_lines_seen = 0
 
 
 @lru_cache(maxsize=256)
@@ -154,6 +156,14 @@ def _may_match(prefilters: list[regex.Pattern | None], text: str) -> bool:
     return False
 
 
+def _prefilters(groups: tuple[tuple[Rule, ...], ...]) -> dict[bool, list[regex.Pattern | None]]:
+    """Prefilters for short and for long lines; compiling them costs ~0.1 s, so a
+    process pays it only once it has cleaned enough text to win that back (a
+    pre-commit hook checking one file never does). Results are the same either way.
+    """
+    return {long: [_prefilter(group, long) for group in groups] for long in (False, True)}
+
+
 def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
              groups: tuple[tuple[Rule, ...], ...] = ()) -> None:
     """Decide each line's fate with the first whole-line rule that matches; strip the rest.
@@ -161,15 +171,19 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
     ``groups`` are long-lived tuples whose union holds every rule in ``rules``
     (see _prefilter); without them the rules are one group.
     """
+    global _lines_seen
     matcher = _Matcher(rules, warnings)
     whole = [r for r in rules if r.action != "strip"]
     strips = [r for r in rules if r.action == "strip"]
-    groups = groups or (tuple(rules),)
-    prefilters = {long: [_prefilter(group, long) for group in groups] for long in (False, True)}
+    prefilters = _prefilters(groups or (tuple(rules),)) if _lines_seen >= PREFILTER_AFTER_LINES else None
+    _lines_seen += len(lines)
     total = len(lines)
     for index, line in enumerate(lines):
-        candidates = prefilters[line.words > LONG_LINE_WORDS]
-        for rule in whole if _may_match(candidates, line.text) else ():
+        if prefilters is None:
+            candidates = whole
+        else:
+            candidates = whole if _may_match(prefilters[line.words > LONG_LINE_WORDS], line.text) else []
+        for rule in candidates:
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
