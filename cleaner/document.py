@@ -22,6 +22,8 @@ class Source:
     html_metadata: dict[str, Any] = field(default_factory=dict)  # from trafilatura, for HTML input
     html: str | None = None  # raw HTML still to be extracted (the pipeline runs the HTML stage first)
     record: dict[str, Any] | None = None  # the JSONL record this came from; output keeps its other fields
+    text_field: str = "text"  # the record field that receives the clean body
+    encoding: str | None = None  # the charset the input's bytes were decoded with
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,16 @@ class Removal:
     field: str | None = None  # header field the line moved to, for action "header"
 
 
+@dataclass(frozen=True)
+class DomRemoval:
+    """One element the HTML stage dropped before extraction, and the selector that took it."""
+
+    rule_file: str  # e.g. "generic/sharing", "sites/bbc.co.uk"
+    selector: str  # the CSS selector or XPath as written in the rule file
+    text: str  # the start of the element's text
+    kind: str  # the pack's kind (share, ad, ...), "html" for site files
+
+
 @dataclass
 class Document:
     """A cleaned article: body, header metadata, and every removal with its rule."""
@@ -46,14 +58,19 @@ class Document:
     removals: list[Removal] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)  # site files that applied, and why
+    dom_removals: list[DomRemoval] = field(default_factory=list)  # HTML input: elements dropped before extraction
+    record: dict[str, Any] | None = None  # JSONL input: the record, merged into the output by render
+    text_field: str = "text"
 
     @property
     def status(self) -> str:
         return self.metadata.get("status", "ok")
 
     def removed_by_kind(self) -> dict[str, int]:
-        """Residue taken out of the body, per kind; lines moved to the header are not residue."""
+        """Residue taken out, per kind (DOM removals included); lines moved to the header are not residue."""
         counts: dict[str, int] = {}
+        for dom in self.dom_removals:
+            counts[dom.kind] = counts.get(dom.kind, 0) + 1
         for removal in self.removals:
             if removal.action != "header":
                 counts[removal.kind] = counts.get(removal.kind, 0) + 1

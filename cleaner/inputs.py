@@ -1,41 +1,118 @@
-"""Read an input file into a Source: bytes -> text, an earlier header -> prior metadata.
+"""Read an input file into Sources: bytes -> text (charset detected), HTML or text, one or many records.
 
-Bad input is an InputError with a one-line reason; callers report it and go on.
+Kinds of input, told apart by name and, for HTML, by content:
+
+- text (``.txt``, anything else): one Source, an earlier front-matter header as ``prior``;
+- HTML (``.html``, ``.htm``, ``.xhtml``, or bytes that start like a page): one
+  Source with ``html`` set; the pipeline extracts it;
+- JSONL (``.jsonl``, ``.ndjson``): one Source per record, ``record`` set;
+  a broken line is reported as ``path:line: reason`` and the others go on.
+
+Any of them may be gzipped (``.gz`` or the gzip magic bytes). Bad input is an
+InputError with a one-line reason; callers report it and go on.
 """
 from __future__ import annotations
 
+import codecs
+import gzip
 import hashlib
+import io
+import json
+import re
+import sys
+import zlib
+from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from .document import Source
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 _FRONT_MATTER_MAX_LINES = 200
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+DEFAULT_FIELDS = {"url": "url", "html": "html", "text": "text"}
+DETECT_SAMPLE = 256 * 1024  # bytes charset-normalizer looks at; the whole file is decoded with its verdict
+MAX_REPLACED_SHARE = 0.01  # a declared charset that leaves more bad bytes than this is not believed
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)[\s>]",
+                         re.IGNORECASE | re.DOTALL)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_CANONICAL = re.compile(
+    r"""<link\b[^>]*\brel=["']?canonical["']?[^>]*\bhref=["']([^"'\s>]+)"""
+    r"""|<link\b[^>]*\bhref=["']([^"'\s>]+)["'][^>]*\brel=["']?canonical"""
+    r"""|<meta\b[^>]*\bproperty=["']og:url["'][^>]*\bcontent=["']([^"'\s>]+)""",
+    re.IGNORECASE)
+# WHATWG: pages that say latin-1 or ascii are decoded as windows-1252, its superset
+_CHARSET_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
+
+ErrorHandler = Callable[["InputError"], None]
 
 
 class InputError(Exception):
-    """A file that cannot be cleaned; str() is 'path: reason'."""
+    """A file (or one record of it) that cannot be cleaned; str() is 'path: reason'."""
 
     def __init__(self, path: str | Path, reason: str):
         self.path, self.reason = str(path), reason
         super().__init__(f"{path}: {reason}")
 
 
-def decode(data: bytes, path: str | Path) -> str:
-    """UTF-8 (with or without BOM) first; otherwise the charset charset-normalizer settles on."""
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(path, "binary file (NUL bytes), not text")
+def _codec(name: str) -> str | None:
+    """Python's canonical codec name for a charset label, or None for a label it does not know."""
     try:
-        return data.decode("utf-8-sig")
+        canonical = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    return _CHARSET_ALIASES.get(canonical, canonical)
+
+
+def _declared(data: bytes) -> str | None:
+    """The charset a page declares in a <meta> tag in its first 4 KB."""
+    found = _META_CHARSET.search(data[:4096])
+    return _codec(found.group(1).decode("ascii", "replace")) if found else None
+
+
+def _decode_lenient(data: bytes, encoding: str) -> str | None:
+    """``data`` in ``encoding`` with the odd bad byte replaced; None when many bytes do not fit."""
+    try:
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        pass
+        text = data.decode(encoding, "replace")
+    return text if text.count("\ufffd") <= MAX_REPLACED_SHARE * max(len(text), 1) else None
+
+
+def _detected(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputError(path, "undecodable bytes: no text encoding fits")
-    return str(best)
+    best = from_bytes(data[:DETECT_SAMPLE]).best()
+    return (_codec(best.encoding) if best is not None else None) or "utf-8"
+
+
+def decode_bytes(data: bytes, path: str | Path, *, html: bool = False) -> tuple[str, str]:
+    """(text, encoding used). Order: BOM, the page's <meta charset> (HTML), UTF-8, charset-normalizer.
+
+    Never fails on a bad byte: it becomes U+FFFD. Only NUL-riddled data
+    (a binary file) is refused, since no encoding makes text of it.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = data.decode(encoding, "replace")
+            return (text[1:] if text.startswith("\ufeff") else text), encoding.replace("-sig", "")
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file (NUL bytes), not text")
+    candidates = ([_declared(data)] if html else []) + ["utf-8"]
+    for encoding in filter(None, candidates):
+        text = _decode_lenient(data, encoding)
+        if text is not None:
+            return text, encoding
+    encoding = _detected(data)
+    return data.decode(encoding, "replace"), encoding
+
+
+def decode(data: bytes, path: str | Path) -> str:
+    """The text of ``data`` (see decode_bytes); kept for callers that need no encoding name."""
+    return decode_bytes(data, path)[0]
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -61,14 +138,42 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 
 def source_from_text(text: str, *, path: str | None = None, url: str | None = None,
-                     sha256: str | None = None) -> Source:
+                     sha256: str | None = None, encoding: str | None = None) -> Source:
     """A Source for ``text``, taking the URL and earlier header from its front matter if any."""
     prior, body = split_front_matter(text)
-    return Source(text=body, path=path, url=url or prior.get("url"), sha256=sha256, prior=prior)
+    return Source(text=body, path=path, url=url or prior.get("url"), sha256=sha256, prior=prior,
+                  encoding=encoding)
 
 
-def read_source(path: Path, *, display: str | None = None, url: str | None = None) -> Source:
-    """Read one text file. Raises InputError for unreadable, binary, huge or empty-of-text input."""
+def url_in_html(html: str) -> str | None:
+    """The page's own URL from <link rel=canonical> or og:url, so site rules apply to saved pages."""
+    found = _CANONICAL.search(html[:200_000])
+    url = next((g for g in found.groups() if g), None) if found else None
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def looks_like_html(data: bytes) -> bool:
+    """True for bytes that start like a web page, whatever the file is called."""
+    data = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    return bool(_HTML_START.match(data[:4096]))
+
+
+def _bare_name(path: Path) -> str:
+    name = path.name.lower()
+    return name[:-3] if name.endswith(".gz") else name
+
+
+def is_html_name(path: Path) -> bool:
+    return _bare_name(path).endswith(HTML_SUFFIXES)
+
+
+def is_jsonl_name(path: Path) -> bool:
+    """JSONL by name only: batch.py writes one .jsonl output per such input."""
+    return _bare_name(path).endswith(JSONL_SUFFIXES)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when gzipped; InputError for unreadable, huge or corrupt input."""
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -76,10 +181,94 @@ def read_source(path: Path, *, display: str | None = None, url: str | None = Non
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
-    text = decode(data, path)
-    return source_from_text(text, path=display or str(path), url=url, sha256=hashlib.sha256(data).hexdigest())
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            unpacked = stream.read(MAX_INPUT_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(path, f"corrupt gzip: {exc}") from None
+    if len(unpacked) > MAX_INPUT_BYTES:
+        raise InputError(path, f"too large once unzipped (> {MAX_INPUT_BYTES} bytes)")
+    return unpacked
 
 
-def read_sources(path: Path, *, display: str | None = None, url: str | None = None) -> Iterator[Source]:
-    """Every document in one input file: one for a text or HTML file, one per record for JSONL."""
-    yield read_source(path, display=display, url=url)
+def source_from_bytes(data: bytes, *, path: str, url: str | None = None, html: bool | None = None) -> Source:
+    """One document from bytes: HTML when named so or when it looks like a page, text otherwise."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if html is None:
+        html = looks_like_html(data)
+    if html:
+        markup, encoding = decode_bytes(data, path, html=True)
+        return Source(text="", html=markup, path=path, url=url or url_in_html(markup), sha256=sha256,
+                      encoding=encoding)
+    text, encoding = decode_bytes(data, path)
+    return source_from_text(text, path=path, url=url, sha256=sha256, encoding=encoding)
+
+
+def read_source(path: Path, *, display: str | None = None, url: str | None = None) -> Source:
+    """Read one text or HTML file. Raises InputError for unreadable, binary or huge input."""
+    data = read_bytes(path)
+    return source_from_bytes(data, path=display or str(path), url=url, html=True if is_html_name(path) else None)
+
+
+def _record_source(record: Any, fields: Mapping[str, str], where: str, sha256: str) -> Source:
+    """The Source for one JSONL record; InputError when it is not an object with HTML or text."""
+    if not isinstance(record, dict):
+        raise InputError(where, f"a record is a JSON object, not {type(record).__name__}")
+    url = record.get(fields["url"])
+    url = url if isinstance(url, str) and url else None
+    earlier = record.get("cleaner")
+    prior = earlier.get("metadata") if isinstance(earlier, dict) else None
+    prior = prior if isinstance(prior, dict) else {}
+    common = {"path": where, "url": url or prior.get("url"), "sha256": sha256, "record": record,
+              "text_field": fields["text"], "encoding": "utf-8", "prior": prior}
+    html, text = record.get(fields["html"]), record.get(fields["text"])
+    if isinstance(html, str) and html.strip():
+        return replace(Source(text="", html=html, **common), url=common["url"] or url_in_html(html))
+    if isinstance(text, str):
+        return Source(text=text, **common)
+    raise InputError(where, f"no '{fields['html']}' or '{fields['text']}' string field")
+
+
+def _report(error: InputError) -> None:
+    print(f"warning: {error}", file=sys.stderr)
+
+
+def read_records(path: Path, *, display: str | None = None, url: str | None = None,
+                 fields: Mapping[str, str] | None = None,
+                 on_error: ErrorHandler | None = None) -> Iterator[Source]:
+    """One Source per JSONL record. A broken line goes to ``on_error`` (default: stderr) and reading goes on."""
+    names = {**DEFAULT_FIELDS, **(fields or {})}
+    report = on_error or _report
+    shown = display or str(path)
+    text, _ = decode_bytes(read_bytes(path), shown)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{shown}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report(InputError(where, f"bad JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        try:
+            source = _record_source(record, names, where, hashlib.sha256(line.encode("utf-8", "replace")).hexdigest())
+        except InputError as exc:
+            report(exc)
+            continue
+        yield source if source.url or not url else replace(source, url=url)
+
+
+def read_sources(path: Path, *, display: str | None = None, url: str | None = None,
+                 fields: Mapping[str, str] | None = None,
+                 on_error: ErrorHandler | None = None) -> Iterator[Source]:
+    """Every document in one input file: one for a text or HTML file, one per record for JSONL.
+
+    ``fields`` renames the record fields read (keys ``url``, ``html``, ``text``);
+    ``on_error`` receives each broken record (path:line and reason) of a JSONL file.
+    """
+    if is_jsonl_name(path):
+        yield from read_records(path, display=display, url=url, fields=fields, on_error=on_error)
+    else:
+        yield read_source(path, display=display, url=url)

@@ -6,7 +6,8 @@ normalise -> match site -> apply rules -> drop duplicates -> extract metadata
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from .document import STATUSES, Document, Source
 from .metadata import extract, take_title_and_section
@@ -15,10 +16,14 @@ from .ruleset import RuleSet
 from .site import SiteMatch, match_sites, site_name
 from .text import Line, assemble, classify, drop_duplicates, looks_like_prose, normalise, split_lines
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .html import Extraction
+
 SETTLE_PASSES = 4  # rule passes over what is left after the first; see settle()
 STUB_WORDS = 80  # a body shorter than this next to a paywall prompt is a paywall stub
 HEADER_FIELDS = ("title", "site", "url", "date", "dateline", "agency", "authors", "editors", "credits",
-                 "captions", "section", "status", "source", "source_sha256", "rules", "removed")
+                 "captions", "section", "status", "source", "source_sha256", "encoding", "rules", "removed")
+TEXT_FIELDS = ("title", "authors", "date", "dateline", "agency", "section")  # fields text heuristics can fill
 
 
 def active_rules(ruleset: RuleSet, sites: list[SiteMatch]) -> list[Rule]:
@@ -90,8 +95,34 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tu
             return
 
 
+def html_stage(source: Source, ruleset: RuleSet) -> tuple[Source, Extraction]:
+    """Extract an HTML source: DOM rules of its domain's site file and the generic packs, then trafilatura.
+
+    Returns the source as the text stage sees it (extracted text, HTML metadata
+    as known fields) and the extraction with its DOM removals. Imported lazily:
+    text input never loads lxml or trafilatura.
+    """
+    from .html import extract_html, html_files
+
+    sites = [m.file for m in match_sites(ruleset, source.url, "")]
+    generic = [f for f in ruleset.files if not f.is_site]
+    extraction = extract_html(source.html or "", html_files(generic, sites), source.url)
+    sha256 = source.sha256 or hashlib.sha256((source.html or "").encode("utf-8", "surrogatepass")).hexdigest()
+    return replace(source, text=extraction.text, html=None, sha256=sha256,
+                   html_metadata={**extraction.metadata, **source.html_metadata}), extraction
+
+
+def _provenance(metadata: dict[str, Any], html_keys: set[str]) -> dict[str, str]:
+    """``metadata_from``: for each filled header field that either source could give, html or text."""
+    fields = (*TEXT_FIELDS, *sorted(html_keys - set(TEXT_FIELDS)))
+    return {key: "html" if key in html_keys else "text" for key in fields if metadata.get(key) not in (None, [], "")}
+
+
 def clean_source(source: Source, ruleset: RuleSet) -> Document:
     """Clean one document. Never raises on odd text; rule timeouts become warnings."""
+    extraction = None
+    if source.html is not None:
+        source, extraction = html_stage(source, ruleset)
     text = normalise(source.text)
     sites = match_sites(ruleset, source.url, text)
     lines = split_lines(text)
@@ -119,10 +150,17 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
         "source": source.prior.get("source") or source.path,
         "source_sha256": source.prior.get("source_sha256") or source.sha256
         or hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest(),
+        "encoding": source.prior.get("encoding") or source.encoding,
         "rules": fired,
         "removed": prior_removed + len(residue),
     }
+    if extraction is not None:
+        metadata["metadata_from"] = _provenance(metadata, set(source.html_metadata))
+        metadata["html_removed"] = len(extraction.removals)
+        warnings.extend(extraction.warnings)
     ordered = {key: metadata.get(key) for key in HEADER_FIELDS}
     ordered.update({k: v for k, v in metadata.items() if k not in ordered})
     matched = [f"{m.file.name} ({m.reason})" for m in sites]
-    return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched)
+    return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched,
+                    dom_removals=list(extraction.removals) if extraction else [], record=source.record,
+                    text_field=source.text_field)

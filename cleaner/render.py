@@ -30,11 +30,27 @@ def as_record(document: Document) -> dict[str, Any]:
         "text": document.body,
         "metadata": document.metadata,
         "removals": [{k: v for k, v in asdict(r).items() if v is not None} for r in document.removals],
+        "dom_removals": [asdict(r) for r in document.dom_removals],
         "warnings": document.warnings,
     }
 
 
+def merged_record(document: Document) -> dict[str, Any]:
+    """A JSONL input record with the clean body in its text field and the rest under ``cleaner``.
+
+    Every other field of the record is kept as it was (the raw ``html`` too:
+    the output is the input, cleaned, not a summary of it). An earlier
+    ``cleaner`` object is replaced, so cleaning an output again gives the same.
+    """
+    cleaned = as_record(document)
+    body = cleaned.pop("text")
+    return {**(document.record or {}), document.text_field: body, "cleaner": cleaned}
+
+
 def render(document: Document, fmt: str) -> str:
+    """The output text of one document; json and jsonl of a JSONL record keep the record's fields."""
+    if document.record is not None and fmt in ("json", "jsonl"):
+        return json.dumps(merged_record(document), ensure_ascii=False, indent=2 if fmt == "json" else None) + "\n"
     if fmt == "md":
         return f"---\n{_yaml_dump(document.metadata)}---\n{document.body}\n"
     if fmt == "json":

@@ -6,9 +6,12 @@ and each ``keep`` line is left exactly as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .rulefile import Rule, RuleFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .html import HtmlFailure
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,16 @@ def test_rule(rule: Rule) -> list[Failure]:
     return failures
 
 
-def test_files(files: Iterable[RuleFile]) -> tuple[int, list[Failure]]:
-    """(number of examples run, failures) over every rule of ``files``."""
+def test_files(files: Iterable[RuleFile]) -> tuple[int, list[Failure | HtmlFailure]]:
+    """(number of examples run, failures) over every rule of ``files``, and their ``html.tests`` snippets."""
     count, failures = 0, []
     for rule_file in files:
         for rule in rule_file.rules:
             count += sum(len(v) for v in rule.tests.values())
             failures.extend(test_rule(rule))
+        if (rule_file.html or {}).get("tests"):
+            from .html import count_html_tests, test_html  # lxml only when a file has HTML tests
+
+            count += count_html_tests(rule_file)
+            failures.extend(test_html(rule_file))
     return count, failures

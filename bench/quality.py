@@ -1,0 +1,168 @@
+"""Extraction quality on a labelled page set: cleaner next to bare trafilatura, in one run, on the same pages.
+
+Usage::
+
+    python bench/quality.py DATA.jsonl.gz [--markdown] [--gold-hits]
+
+DATA holds one JSON record per page with ``url``, ``html``, ``gold`` (the
+human-written article body) and the text renderings ``dirty_full`` and
+``dirty_recall`` (see the data set's README). Rows:
+
+- ``trafilatura.extract(html)``: bare, its defaults;
+- ``cleaner html``: cleaner on the HTML (DOM rules, trafilatura, text rules);
+- ``cleaner text dirty_full`` / ``dirty_recall``: text mode on the renderings;
+- ``no cleaning dirty_full`` / ``dirty_recall``: the renderings as they are.
+
+Metric, the article-extraction-benchmark's own: tokens are ``\\w+`` runs; a
+text is the multiset of its 4-token shingles; per page tp/fp/fn are the
+overlaps of predicted and gold shingle counts, normalised to sum 1;
+precision and recall are means over pages (precision 1 when fp = fn = 0, 0
+when tp = fp = 0; same for recall); F1 from the two means. ``lost`` is the
+mean share of gold paragraphs of 5+ tokens of which fewer than half the
+tokens survive in the prediction.
+
+``--gold-hits`` also lists every gold line that the text rules remove or
+change when run over the gold text itself: each is a rule hitting real prose.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from statistics import mean
+from typing import Callable, Iterable
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+SHINGLE = 4
+LOST_MIN_TOKENS = 5
+
+
+def tokens(text: str | None) -> list[str]:
+    return TOKEN.findall(text or "")
+
+
+def shingles(text: str | None) -> Counter:
+    """4-token shingles; a text of fewer tokens is one shingle (the benchmark's own rule)."""
+    toks = tokens(text)
+    grams = [" ".join(toks[i:i + SHINGLE]) for i in range(max(1, len(toks) - SHINGLE + 1))]
+    return Counter(g for g in grams if g)
+
+
+def page_scores(gold: str, predicted: str | None) -> tuple[float, float]:
+    """(precision, recall) of one page."""
+    truth, pred = shingles(gold), shingles(predicted)
+    tp = sum((truth & pred).values())
+    fp = sum(pred.values()) - tp
+    fn = sum(truth.values()) - tp
+    total = tp + fp + fn
+    if total:
+        tp, fp, fn = tp / total, fp / total, fn / total
+    if fp == fn == 0:
+        return 1.0, 1.0
+    precision = 0.0 if tp == fp == 0 else tp / (tp + fp)
+    recall = 0.0 if tp == fn == 0 else tp / (tp + fn)
+    return precision, recall
+
+
+def lost_share(gold: str, predicted: str | None) -> float:
+    """Share of the gold paragraphs (5+ tokens) of which fewer than half the tokens survive."""
+    kept = Counter(tokens(predicted))
+    paragraphs = [Counter(tokens(p)) for p in gold.split("\n")]
+    paragraphs = [p for p in paragraphs if sum(p.values()) >= LOST_MIN_TOKENS]
+    if not paragraphs:
+        return 0.0
+    lost = sum(sum((p & kept).values()) < sum(p.values()) / 2 for p in paragraphs)
+    return lost / len(paragraphs)
+
+
+def score(pages: list[dict], predictions: list[str | None]) -> dict[str, float]:
+    pairs = [page_scores(p["gold"], pred) for p, pred in zip(pages, predictions)]
+    precision, recall = mean(p for p, _ in pairs), mean(r for _, r in pairs)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    lost = mean(lost_share(p["gold"], pred) for p, pred in zip(pages, predictions))
+    return {"precision": precision, "recall": recall, "f1": f1, "lost": lost}
+
+
+def load(path: Path) -> list[dict]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
+    """Name -> page -> predicted text, in table order."""
+    import trafilatura
+
+    from cleaner.document import Source
+    from cleaner.pipeline import clean_source
+
+    def clean_html(page: dict) -> str:
+        return clean_source(Source(text="", html=page["html"], url=page["url"]), ruleset).body
+
+    def clean_text(field: str) -> Callable[[dict], str]:
+        return lambda page: clean_source(Source(text=page[field], url=page["url"]), ruleset).body
+
+    return {
+        "trafilatura.extract(html)": lambda page: trafilatura.extract(page["html"]),
+        "cleaner html": clean_html,
+        "cleaner text dirty_full": clean_text("dirty_full"),
+        "no cleaning dirty_full": lambda page: page["dirty_full"],
+        "cleaner text dirty_recall": clean_text("dirty_recall"),
+        "no cleaning dirty_recall": lambda page: page["dirty_recall"],
+    }
+
+
+def table(rows: dict[str, dict[str, float]], seconds: dict[str, float], pages: int) -> str:
+    lines = [f"{pages} pages", "",
+             "| system | precision | recall | F1 | lost | seconds |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in rows.items():
+        lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
+                     f"{row['lost']:.3f} | {seconds[name]:.1f} |")
+    return "\n".join(lines)
+
+
+def gold_hits(pages: Iterable[dict], ruleset) -> list[tuple[str, str, str]]:
+    """(page id, rule id, gold line) for every gold line the text rules remove or change."""
+    from cleaner.document import Source
+    from cleaner.pipeline import clean_source
+
+    hits = []
+    for page in pages:
+        document = clean_source(Source(text=page["gold"], url=page["url"], prior={"title": None}), ruleset)
+        for removal in document.removals:
+            if not removal.rule.startswith("builtin/"):
+                hits.append((str(page.get("id")), removal.rule, removal.text))
+    return hits
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", type=Path, help="JSONL(.gz) of pages with url, html, gold, dirty_full, dirty_recall")
+    parser.add_argument("--gold-hits", action="store_true", help="also list gold lines the text rules remove")
+    args = parser.parse_args(argv)
+    from cleaner.ruleset import load_ruleset
+
+    ruleset = load_ruleset()
+    pages = load(args.data)
+    rows, seconds = {}, {}
+    for name, system in systems(ruleset).items():
+        start = time.perf_counter()
+        predictions = [system(page) for page in pages]
+        seconds[name] = time.perf_counter() - start
+        rows[name] = score(pages, predictions)
+    print(table(rows, seconds, len(pages)))
+    if args.gold_hits:
+        hits = gold_hits(pages, ruleset)
+        print(f"\n{len(hits)} gold lines removed or changed by text rules")
+        for page_id, rule, line in hits:
+            print(f"- {rule} (page {page_id}): {line[:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

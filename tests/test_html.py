@@ -1,0 +1,136 @@
+"""HTML input: DOM rules before extraction, metadata from the page, html tests of rule files."""
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaner import html as html_stage
+from cleaner import ruletest
+from cleaner.document import Source
+from cleaner.inputs import read_source
+from cleaner.pipeline import clean_source
+from cleaner.rulefile import load_rule_file
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "fixtures" / "html" / "cp1252-article.html"
+PROSE = ("The council voted on Tuesday to build a new bridge over the river, ending a decade of debate "
+         "about how the town should grow and where the money would come from.")
+PAGE = f"""<!DOCTYPE html><html lang="en"><head><title>Council backs bridge</title>
+<meta name="author" content="Jane Doe"><meta property="article:published_time" content="2024-03-05">
+</head><body><article><h1>Council backs bridge</h1>
+<p>{PROSE}</p>
+<div class="share-buttons"><a>Share on Facebook</a><a>Tweet</a><a>Email</a></div>
+<p>Engineers expect the work to take two years, and the old ferry will keep running until the bridge opens to traffic.</p>
+<p>Residents who spoke at the meeting were mostly in favour, though some worried about the noise of construction.</p>
+</article>
+<div id="respond" class="comment-respond"><h3>Leave a Reply</h3><p>Your email address will not be published, said the form.</p></div>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def html_doc(ruleset):
+    return clean_source(Source(text="", html=PAGE, url="https://news.example.org/bridge"), ruleset)
+
+
+def test_dom_rules_remove_widgets_and_log_them(html_doc):
+    assert "Share on Facebook" not in html_doc.body
+    selectors = {(d.rule_file, d.selector) for d in html_doc.dom_removals}
+    assert ("generic/sharing", ".share-buttons") in selectors
+    assert any(d.rule_file == "generic/comments" for d in html_doc.dom_removals)
+    assert html_doc.metadata["html_removed"] == len(html_doc.dom_removals)
+    assert html_doc.removed_by_kind().get("share", 0) >= 1
+
+
+def test_article_text_stays_and_title_goes_to_header(html_doc):
+    assert PROSE in html_doc.body
+    assert html_doc.metadata["title"] == "Council backs bridge"
+    assert not html_doc.body.startswith("Council backs bridge")
+    assert "\n\n" in html_doc.body  # paragraphs separated by one blank line
+
+
+def test_html_metadata_wins_and_header_says_so(html_doc):
+    assert html_doc.metadata["authors"] == ["Jane Doe"]
+    assert html_doc.metadata["date"] == "2024-03-05"
+    assert html_doc.metadata["metadata_from"]["title"] == "html"
+    assert html_doc.metadata["metadata_from"]["date"] == "html"
+
+
+def test_comments_are_not_extracted(html_doc):
+    assert "Leave a Reply" not in html_doc.body and "will not be published" not in html_doc.body
+
+
+def test_guard_keeps_article_from_a_selector_that_hits_it(tmp_path):
+    rule_file = tmp_path / "broad.yaml"
+    rule_file.write_text("html:\n  remove: ['article']\n", encoding="utf-8")
+    extraction = html_stage.extract_html(PAGE, [load_rule_file(rule_file)])
+    assert PROSE in extraction.text
+    assert any("none applied" in w for w in extraction.warnings)
+
+
+def test_html_detected_by_content_whatever_the_name(tmp_path):
+    page = tmp_path / "page.dat"
+    page.write_text(PAGE, encoding="utf-8")
+    assert read_source(page).html is not None
+    text = tmp_path / "note.txt"
+    text.write_text("Just a note about <b>bold</b> text.\n", encoding="utf-8")
+    assert read_source(text).html is None
+
+
+def test_gzipped_html_and_canonical_url(tmp_path):
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    source = read_source(page)
+    assert source.html is not None and source.url == "https://www.example.com/news/big-news"
+
+
+def test_rule_file_html_tests_can_fail(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("html:\n  remove: ['div']\n  tests:\n    remove: ['<span>Share</span>']\n"
+                   "    keep: ['<div><p>Article text.</p></div>']\n", encoding="utf-8")
+    failures = html_stage.test_html(load_rule_file(bad))
+    assert [f.expected for f in failures] == ["remove", "keep"]
+    count, all_failures = ruletest.test_files([load_rule_file(bad)])
+    assert count == 2 and len(all_failures) == 2
+
+
+def test_shipped_html_tests_pass(ruleset):
+    files = [f for f in ruleset.files if (f.html or {}).get("tests") and not f.name.startswith("ftr/")]
+    assert len(files) >= 20
+    failures = [str(f) for rule_file in files for f in html_stage.test_html(rule_file)]
+    assert failures == []
+
+
+def test_text_check_does_not_import_html_libraries(tmp_path):
+    page = tmp_path / "a.txt"
+    page.write_text("Share this:\n\nA plain line of text that is the article.\n", encoding="utf-8")
+    code = ("import sys; from cleaner.hook import main; main([sys.argv[1]]); "
+            "print(sorted(m for m in ('trafilatura', 'lxml', 'cssselect') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(page)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_clean_mixed_folder(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.html").write_text(PAGE, encoding="utf-8")
+    (pages / "b.html.gz").write_bytes(gzip.compress(FIXTURE.read_bytes()))
+    (pages / "c.txt").write_text(f"Share this:\n\n{PROSE}\n", encoding="utf-8")
+    (pages / "d.jsonl").write_text(json.dumps({"url": "https://x.example/1", "html": PAGE, "id": 1}) + "\n"
+                                   + json.dumps({"text": f"{PROSE}\n\nShare this:", "id": 2}) + "\n",
+                                   encoding="utf-8")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(pages), "-o", str(out), "-q"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+                     and ".cleaner-state" not in p.parts)
+    assert len(written) == 4 and "d.jsonl" in written
+    assert PROSE in (out / "a.md").read_text(encoding="utf-8")
+    assert "Share this:" not in (out / "c.md").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in (out / "d.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == [1, 2] and all("Share" not in r["text"] for r in records)
