@@ -110,30 +110,68 @@ def check(args) -> None:
     sys.exit(check_main(list(args)))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="URL of the document (picks the site by domain).")
+@RULES_OPTION
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "html"]), default="text",
+              help="text: a coloured diff on a terminal, markers otherwise; html: one standalone page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("--color/--no-color", default=None, help="Colour the text view  [default: when stdout is a terminal]")
+def explain(file, url, rule_dirs, fmt, output, color) -> None:
+    """Show FILE line by line: kept, removed (by which rule) or moved to the header."""
+    from .explain import explain_source, page, plain, print_rich
+    from .inputs import InputError, read_sources
+
+    ruleset = _load(rule_dirs)
+    try:
+        explanations = [explain_source(source, ruleset) for source in read_sources(file, url=url)]
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "html":
+        text = page(explanations)
+    elif (color if color is not None else output is None and sys.stdout.isatty()):
+        for explanation in explanations:
+            print_rich(explanation, force_colour=bool(color))
+        return
+    else:
+        text = "\n".join(plain(e) for e in explanations)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
 @main.group()
 def rules() -> None:
-    """Inspect and test rule files."""
+    """Inspect, check, test and start rule files (the same loader the cleaner uses)."""
 
 
 def _rule_files(paths, rule_dirs):
-    from .rulefile import load_rule_file
-    from .ruleset import load_ruleset
+    """The rule files named (files or folders), else the shipped and --rules ones; every error listed, exit 2."""
+    from .ruletools import files_to_check, generic_context, validate
 
     try:
-        if paths:
-            return [load_rule_file(p, f"{Path(p).parent.name}/{Path(p).stem}")
-                    for given in paths for p in (sorted(Path(given).rglob("*.yaml")) if Path(given).is_dir() else [Path(given)])]
-        return list(load_ruleset(rule_dirs).files)
+        context = generic_context(rule_dirs)
     except RuleError as exc:
-        click.echo(f"error: {exc}", err=True)
+        context, errors = [], [exc]
+    else:
+        errors = []
+    files, found = validate(files_to_check(paths, rule_dirs), context)
+    for error in errors + found:
+        click.echo(f"error: {error}", err=True)
+    if errors or found:
         sys.exit(2)
+    return files
 
 
 @rules.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @RULES_OPTION
 def rules_validate(paths, rule_dirs) -> None:
-    """Check rule files against the schema and compile their regexes."""
+    """Check rule files: schema, regexes, duplicate ids, disabled ids (file:line errors, exit 2)."""
     files = _rule_files(paths, rule_dirs)
     click.echo(f"{len(files)} rule files valid, {sum(len(f.rules) for f in files)} rules")
 
@@ -166,8 +204,90 @@ def rules_import_ftr(src_dir, out_dir) -> None:
 
 @rules.command("list")
 @RULES_OPTION
-def rules_list(rule_dirs) -> None:
-    """Every loaded rule: id, kind, action, file."""
-    for rule_file in _rule_files((), rule_dirs):
-        for rule in rule_file.rules:
-            click.echo(f"{rule.id}\t{rule.kind}\t{rule.action}\t{rule.file}:{rule.line}")
+@click.option("--site", "domain", help="Show the effective set for this domain, in the order a document meets it.")
+def rules_list(rule_dirs, domain) -> None:
+    """Every rule in force: id, kind, action, site, file:line (tab-separated), and what overrides what."""
+    from .ruletools import all_rules, effective_rules
+
+    ruleset = _load(rule_dirs)
+    if domain is None:
+        rows = all_rules(ruleset)
+    else:
+        site_file, rows, disabled = effective_rules(ruleset, domain.lower())
+        click.echo(f"# {domain}: " + (f"site file {site_file.name} ({site_file.path})" if site_file
+                                      else "no site file; generic rules only"), err=True)
+        for rule in disabled:
+            click.echo(f"# disabled by the site file: {rule.id} ({rule.file}:{rule.line})", err=True)
+    for row in rows:
+        rule = row.rule
+        click.echo("\t".join([rule.id, rule.kind, rule.action, row.site, f"{rule.file}:{rule.line}", row.note]).rstrip())
+
+
+@rules.command("new")
+@click.argument("domain")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write  [default: rules/sites/DOMAIN.yaml]")
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+def rules_new(domain, output, force) -> None:
+    """Start a site file: a commented template for DOMAIN that validates as it is."""
+    import regex
+
+    from .ruletools import site_template
+
+    domain = domain.lower()
+    if not regex.fullmatch(r"[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+", domain):
+        raise click.BadParameter(f"{domain!r} is not a domain like example.com", param_hint="DOMAIN")
+    output = output or Path("rules") / "sites" / f"{domain}.yaml"
+    _refuse_overwrite(output, force)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(site_template(domain, str(output)), encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        click.echo(f"error: {path} exists; use --force to write over it", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--site", "domain", required=True, help="The site the pages are from, e.g. example.com.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the draft  [default: rules/sites/DOMAIN.yaml]")
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+@click.option("--min-share", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
+              help="Share of the site's stories a line must be on.")
+@click.option("--min-pages", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Pages a line must be on.")
+@RULES_OPTION
+def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> None:
+    """Find the template lines repeated across FOLDER's pages of one site; write a draft site file."""
+    from .inputs import InputError
+    from .learn import check_draft, draft_yaml, find_template, read_pages, report_lines
+
+    domain = domain.lower()
+    output = output or Path("rules") / "sites" / f"{domain}.yaml"
+    _refuse_overwrite(output, force)
+    ruleset = _load(rule_dirs)
+    try:
+        pages, skipped = read_pages(folder, domain, ruleset)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    findings = find_template(pages, ruleset, min_share=min_share, min_pages=min_pages, skipped=skipped)
+    for row in report_lines(findings):
+        click.echo(row)
+    if not findings.proposed:
+        click.echo("nothing to propose: no file written")
+        return
+    try:
+        text = draft_yaml(domain, findings, pages, str(folder))
+        rule_file = check_draft(text, domain)
+    except (ValueError, RuleError) as exc:
+        click.echo(f"error: the draft would not be usable: {exc}", err=True)
+        sys.exit(2)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}: {len(rule_file.rules)} rules, {len(rule_file.fingerprints)} fingerprints; "
+               f"review it, then run: cleaner rules test {output}")
