@@ -29,14 +29,27 @@ keyed by its path relative to its input root, holding the *resume key* and
 the report row of the run that wrote it. The resume key is a SHA-256 over the
 input's bytes, ``RuleSet.digest`` (every rule file's content), the options
 that shape outputs (format, URL, site rules, input field names) and the
-cleaner version. A worker hashes its input, and skips it when the stored key
-matches and the stored outputs still exist (``force`` redoes all). Only the
-main process writes, one committed transaction per finished file, after the
-output was renamed into place. SQLite commits are atomic, so a kill at any
+cleaner version. The main process looks each input's row up and sends it
+with the task; the worker hashes its input, and skips it when the stored key
+matches and the stored outputs still exist (``force`` redoes all). So workers
+never open the store, and may run on other machines (``--engine dask``).
+Only the main process writes, one committed transaction per finished file,
+after the output was renamed into place. SQLite commits are atomic, so a kill at any
 moment leaves the store consistent: a file whose output landed but whose row
 did not is simply redone, and no row ever points at a missing output. Lookups
 go by primary key, so the store is never loaded whole into memory. Errors
-are not stored: a failed file is retried on the next run.
+are not stored: a failed file is retried on the next run. For an output
+folder behind a URL (``s3://...``) the store is a local folder keyed by the
+URL (see ``remote.state_folder``).
+
+Inputs
+------
+Folders are walked without following folder symlinks (``os.walk``). A file
+symlink found in a folder is followed only when its target lies inside that
+folder: one that points outside is refused with a reason (``skipped: PATH:
+... outside the input folder``), so a link cannot pull in, say, a home
+directory's files. A symlink named on the command line is the user's choice
+and is followed. Paths may be fsspec URLs (see ``remote``).
 """
 from __future__ import annotations
 
@@ -51,10 +64,11 @@ import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, TextIO
 
-from .inputs import InputError, read_sources
+from .inputs import InputError, read_raw, read_sources
+from .remote import Location, has_protocol
 from .pipeline import clean_source
 from .render import FORMATS, render
 from .ruleset import RuleSet
@@ -69,7 +83,7 @@ IN_FLIGHT_PER_JOB = 4
 class BatchOptions:
     """Everything a run needs besides the rules; the output-shaping part goes into the resume key."""
 
-    out_dir: Path | None = None  # None: print to stdout (unless in_place)
+    out_dir: Location | None = None  # None: print to stdout (unless in_place); str: a URL
     fmt: str = "md"
     url: str | None = None
     jobs: int = 1
@@ -79,6 +93,8 @@ class BatchOptions:
     in_place: bool = False
     progress: bool = False
     read_options: dict[str, Any] = field(default_factory=dict)  # e.g. JSONL field names, for read_sources
+    engine: str = "local"  # local (a process pool) | dask
+    scheduler: str | None = None  # dask: the scheduler's address; None starts a LocalCluster
 
     @property
     def writes(self) -> bool:
@@ -96,7 +112,7 @@ class FileResult:
 
     input: str
     output: str | None = None
-    action: str = ""  # written | unchanged | skipped | not-written | would-write | error
+    action: str = ""  # written | unchanged | skipped | not-written | refused | would-write | error
     records: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
@@ -104,6 +120,7 @@ class FileResult:
     error: str | None = None
     bytes_in: int = 0
     bytes_out: int = 0
+    reason: str | None = None  # why a file was refused unread (action "refused")
     key: str | None = None  # resume key (not in the report)
     rendered: str | None = None  # stdout mode only (not in the report)
     diff: str | None = None  # with --diff (not in the report)
@@ -355,7 +372,7 @@ def process_file(path: Path, relative: Path) -> FileResult:
     ruleset, options = _worker["ruleset"], _worker["options"]
     result = FileResult(input=str(path))
     try:
-        data = path.read_bytes()
+        data = read_raw(path)
         result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
         skipped = _resumed(_worker["state"], relative.as_posix(), result.key)
         if skipped is not None:

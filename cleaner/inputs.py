@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import re
+import stat
 import sys
 import zlib
 from dataclasses import replace
@@ -89,6 +90,25 @@ def _detected(data: bytes) -> str:
     return (_codec(best.encoding) if best is not None else None) or "utf-8"
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a BOM: NULs on one byte parity only, and a clean decode.
+
+    Text in Latin script is every other byte NUL in UTF-16; a binary file has
+    NULs on both parities, so it is still refused as binary below.
+    """
+    sample = data[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if len(sample) < 16 or max(even, odd) < len(sample) // 4 or min(even, odd) > max(even, odd) // 50:
+        return None
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        text = data[: len(data) // 2 * 2].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text[:4096])
+    return (text, encoding) if printable >= 0.95 * min(len(text), 4096) else None
+
+
 def decode_bytes(data: bytes, path: str | Path, *, html: bool = False) -> tuple[str, str]:
     """(text, encoding used). Order: BOM, the page's <meta charset> (HTML), UTF-8, charset-normalizer.
 
@@ -99,6 +119,9 @@ def decode_bytes(data: bytes, path: str | Path, *, html: bool = False) -> tuple[
         if data.startswith(bom):
             text = data.decode(encoding, "replace")
             return (text[1:] if text.startswith("\ufeff") else text), encoding.replace("-sig", "")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" in data[:8192]:
         raise InputError(path, "binary file (NUL bytes), not text")
     candidates = ([_declared(data)] if html else []) + ["utf-8"]
@@ -117,6 +140,8 @@ def decode(data: bytes, path: str | Path) -> str:
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     """(header, body) of a file that starts with a YAML front matter block; ({}, text) otherwise."""
+    if text.startswith("---\r\n"):  # a header saved with Windows line endings
+        text = text.replace("\r\n", "\n")
     if not text.startswith("---\n"):
         return {}, text
     lines = text.split("\n", _FRONT_MATTER_MAX_LINES + 1)
@@ -172,15 +197,22 @@ def is_jsonl_name(path: Path) -> bool:
     return _bare_name(path).endswith(JSONL_SUFFIXES)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when gzipped; InputError for unreadable, huge or corrupt input."""
+def read_raw(path: Path) -> bytes:
+    """The file's bytes as stored; InputError for what is not a regular file, unreadable or too large."""
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(path, f"too large ({size} bytes > {MAX_INPUT_BYTES})")
-        data = path.read_bytes()
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block the batch forever
+            raise InputError(path, "not a regular file")
+        if status.st_size > MAX_INPUT_BYTES:
+            raise InputError(path, f"too large ({status.st_size} bytes > {MAX_INPUT_BYTES})")
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when gzipped; InputError for unreadable, huge or corrupt input."""
+    data = read_raw(path)
     if not data.startswith(b"\x1f\x8b"):
         return data
     try:

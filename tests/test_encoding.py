@@ -51,3 +51,21 @@ def test_header_records_encoding(ruleset):
     document = clean_source(read_source(FIXTURE), ruleset)
     assert document.metadata["encoding"] == "cp1252"
     assert "Café owners" in document.body
+
+
+def test_utf16_without_bom_is_text_and_binary_is_still_refused(tmp_path):
+    from cleaner.inputs import InputError, decode_bytes
+
+    sentence = "Le ministre a déclaré mardi que le plan serait mis en œuvre."
+    for encoding in ("utf-16-le", "utf-16-be"):
+        assert decode_bytes(sentence.encode(encoding), "x.txt") == (sentence, encoding)
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(bytes(range(256)) * 8, "x.bin")
+
+
+def test_front_matter_with_windows_line_endings_is_read_as_header():
+    from cleaner.inputs import split_front_matter
+
+    header, body = split_front_matter("---\r\ntitle: A title\r\nurl: https://example.org/a\r\n---\r\nBody text.\r\n")
+    assert header == {"title": "A title", "url": "https://example.org/a"}
+    assert body == "Body text.\n"
