@@ -83,9 +83,19 @@ def people_from_credits(credits: list[str]) -> tuple[list[str], list[str]]:
     return authors, editors
 
 
+_SENTENCE_BREAK = regex.compile(r"\p{Ll}{2,}[.!?][\"”’)]?\s+\p{Lu}")  # "advertiser. All", not "U.S. Secretary"
+_URL = regex.compile(r"://|\bwww\.")
+
+
 def _headline_like(text: str) -> bool:
+    """Could be a headline: a few words, no closing full stop, one sentence, no URL, not shouted.
+
+    All-caps lines are datelines ("BAAR, SWITZERLAND"), kickers and calls to
+    action far more often than headlines; a line that is not taken stays in the body.
+    """
     words = len(text.split())
-    return 2 <= words <= TITLE_MAX_WORDS and not text.endswith((".", ",", ";", ":")) and not looks_like_prose(text)
+    return (3 <= words <= TITLE_MAX_WORDS and not text.endswith((".", ",", ";", ":")) and not looks_like_prose(text)
+            and not _SENTENCE_BREAK.search(text) and not _URL.search(text) and text.upper() != text)
 
 
 def _section_like(text: str) -> bool:

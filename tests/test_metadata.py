@@ -32,3 +32,18 @@ def test_people_drop_place_and_merge_segments():
 
 def test_no_people_from_a_credit_that_names_none():
     assert people_from_credits(["(FRANCE 24 with AFP)", "(With wires)"]) == ([], [])
+
+
+@pytest.mark.parametrize("first_line", [
+    "This shop has been compensated by #CollectiveBias, Inc. and its advertiser. All opinions are mine",
+    "Tested by: John Milbank RRP: 49.95 Euro More info: www.earbooks.net/en",
+    "BAAR, SWITZERLAND",
+    "Staff Reports",
+])
+def test_lines_that_are_not_headlines_stay_in_the_body(first_line):
+    from cleaner import clean_text
+
+    text = f"{first_line}\n\nThe company said on Tuesday that it would open a new plant in the region next year."
+    document = clean_text(text)
+    assert document.metadata["title"] is None
+    assert document.body.startswith(first_line)
