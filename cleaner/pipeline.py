@@ -73,6 +73,11 @@ def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
     return [line for line in take_title_and_section([line for line in lines if line.kept]) if line is not None]
 
 
+def _depends_on_position(rule: Rule) -> bool:
+    return rule.in_first is not None or rule.in_last is not None or rule.action in ("cut-to-end", "cut-from-start",
+                                                                                   "strip")
+
+
 def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tuple[tuple[Rule, ...], ...],
            known: dict[str, Any]) -> None:
     """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
@@ -81,9 +86,13 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tu
     and the title are gone a line can fall inside a window it was outside of;
     cleaning the output again would then remove it. Running the rules over the
     kept lines less the coming title and section does now what that second
-    cleaning would do. Bounded by SETTLE_PASSES so a pathological document
-    cannot loop for long.
+    cleaning would do. Only rules whose verdict depends on where a line sits
+    (windows, cuts) or that rewrite it (strips) can decide differently on a
+    second pass; the others already said no to every kept line. Bounded by
+    SETTLE_PASSES so a pathological document cannot loop for long.
     """
+    rules = [rule for rule in rules if _depends_on_position(rule)]
+    groups = (tuple(rules),)
     for _ in range(SETTLE_PASSES):
         before = _state(lines)
         heads = _heads(lines, known)
