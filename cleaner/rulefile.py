@@ -47,13 +47,14 @@ class Rule:
     max_chars: int = DEFAULT_MAX_CUT_CHARS
     tests: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
-    def apply(self, line: str) -> str | None:
+    def apply(self, line: str, words: int | None = None) -> str | None:
         """Return None when the rule does not touch ``line``, else what is left of it.
 
         Whole-line actions return "" (the line goes); strip returns the line
-        without the fragment. Raises ``TimeoutError`` when the regex runs too long.
+        without the fragment. ``words``: the line's word count, when the caller has it.
+        Raises ``TimeoutError`` when the regex runs too long.
         """
-        if self.max_words is not None and len(line.split()) > self.max_words:
+        if self.max_words is not None and (len(line.split()) if words is None else words) > self.max_words:
             return None
         if self.action == "strip":
             stripped = self.pattern.sub("", line, timeout=RULE_TIMEOUT).strip()

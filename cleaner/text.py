@@ -56,14 +56,18 @@ class Line:
     removal: Removal | None = None  # set when the whole line left the body
     rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
     strips: list[Removal] = field(default_factory=list)
+    words: int = field(init=False)  # counted once: every rule's word cap reads it
+
+    def __post_init__(self) -> None:
+        self.words = len(self.text.split())
 
     @property
     def kept(self) -> bool:
         return self.removal is None
 
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
+    def rewrite(self, text: str) -> None:
+        """What is left after a strip rule took a fragment."""
+        self.text, self.words = text, len(text.split())
 
 
 def split_lines(text: str) -> list[Line]:
@@ -101,7 +105,7 @@ class _Matcher:
         if rule.id in self.skipped:
             return None
         try:
-            return rule.apply(line.text)
+            return rule.apply(line.text, line.words)
         except TimeoutError:
             self.skipped.add(rule.id)
             self.warnings.append(
@@ -196,7 +200,7 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
             if rest is not None and rest:
                 fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
                 line.strips.append(_removal(line, rule, text=fragment.strip()))
-                line.text = rest
+                line.rewrite(rest)
     _apply_cuts(lines, warnings)
 
 
