@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/quality.py DATA.jsonl.gz [--markdown] [--gold-hits]
+    python bench/quality.py DATA.jsonl.gz [--gold-hits] [--ftr]
 
 DATA holds one JSON record per page with ``url``, ``html``, ``gold`` (the
 human-written article body) and the text renderings ``dirty_full`` and
@@ -20,6 +20,11 @@ precision and recall are means over pages (precision 1 when fp = fn = 0, 0
 when tp = fp = 0; same for recall); F1 from the two means. ``lost`` is the
 mean share of gold paragraphs of 5+ tokens of which fewer than half the
 tokens survive in the prediction.
+
+``--ftr`` adds ``cleaner html`` with and without the imported FiveFilters
+files (``rules/ftr``), over all pages and over the pages whose host has an
+imported file in the ftr index: all of them, and those where it is the file
+the lookup picks (a hand-written ``rules/sites`` file wins over it).
 
 ``--gold-hits`` also lists every gold line that the text rules remove or
 change when run over the gold text itself: each is a rule hitting real prose.
@@ -40,6 +45,7 @@ from typing import Callable, Iterable
 TOKEN = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 4
 LOST_MIN_TOKENS = 5
+REPEATS = 3  # runs per --ftr row; the fastest is reported
 
 
 def tokens(text: str | None) -> list[str]:
@@ -126,6 +132,35 @@ def table(rows: dict[str, dict[str, float]], seconds: dict[str, float], pages: i
     return "\n".join(lines)
 
 
+def ftr_rows(pages: list[dict], ruleset) -> str:
+    """cleaner html with and without the imported files, per page subset (see ``--ftr``)."""
+    from dataclasses import replace
+
+    from cleaner.ftr_index import load_index
+    from cleaner.site import host_of
+
+    index = load_index(ruleset.ftr_dir)
+    with_file = [p for p in pages if index.site_for_host(host_of(p["url"]) or "")]
+    picked = [p for p in with_file if ruleset.site_for_host(host_of(p["url"]))[0].name.startswith("ftr/")]
+    runs = {"with imported rules": ruleset, "without": replace(ruleset, ftr_dir=None)}
+    lines = ["| pages | cleaner html | precision | recall | F1 | lost | seconds |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    without_file = [p for p in pages if p not in with_file]
+    for label, subset in ((f"all ({len(pages)})", pages), (f"host has an ftr file ({len(with_file)})", with_file),
+                          (f"ftr file picked ({len(picked)})", picked), (f"no ftr file ({len(without_file)})", without_file)):
+        for name, rules in runs.items():
+            html = systems(rules)["cleaner html"]
+            seconds = []
+            for _ in range(REPEATS):  # the fastest of a few runs: the time column compares with and without
+                start = time.perf_counter()
+                predictions = [html(page) for page in subset]
+                seconds.append(time.perf_counter() - start)
+            row = score(subset, predictions)
+            lines.append(f"| {label} | {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
+                         f"{row['lost']:.3f} | {min(seconds):.2f} |")
+    return "\n".join(lines)
+
+
 def gold_hits(pages: Iterable[dict], ruleset) -> list[tuple[str, str, str]]:
     """(page id, rule id, gold line) for every gold line the text rules remove or change."""
     from cleaner.document import Source
@@ -144,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data", type=Path, help="JSONL(.gz) of pages with url, html, gold, dirty_full, dirty_recall")
     parser.add_argument("--gold-hits", action="store_true", help="also list gold lines the text rules remove")
+    parser.add_argument("--ftr", action="store_true", help="also compare cleaner html with and without rules/ftr")
     args = parser.parse_args(argv)
     from cleaner.ruleset import load_ruleset
 
@@ -156,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds[name] = time.perf_counter() - start
         rows[name] = score(pages, predictions)
     print(table(rows, seconds, len(pages)))
+    if args.ftr:
+        print("\n" + ftr_rows(pages, ruleset))
     if args.gold_hits:
         hits = gold_hits(pages, ruleset)
         print(f"\n{len(hits)} gold lines removed or changed by text rules")

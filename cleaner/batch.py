@@ -57,18 +57,19 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, TextIO
 
 from .inputs import InputError, read_raw, read_sources
-from .remote import Location, has_protocol
+from .remote import Location, has_protocol, location
 from .pipeline import clean_source
 from .render import FORMATS, render
 from .ruleset import RuleSet
@@ -77,6 +78,8 @@ NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were ar
 MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 STATE_DIR = ".cleaner-state"
 IN_FLIGHT_PER_JOB = 4
+RUNNING = "running"  # a marker in the state folder while a run writes; left behind by a crash
+_OUR_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # write_atomic's mkstemp names: .NAME.XXXXXXXX.tmp
 
 
 @dataclass(frozen=True)
@@ -187,44 +190,96 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
 
 
-def iter_inputs(paths: Iterable[str | Path], exclude: Path | None = None) -> Iterator[tuple[Path, Path]]:
-    """(file, path relative to its input root) for every file, recursing into folders in sorted order.
+@dataclass(frozen=True)
+class Task:
+    """One input as the main process hands it to a worker: where it is and what the resume state knows."""
+
+    path: Location  # a local path, or a URL
+    relative: PurePosixPath  # under its input root: the output's path under OUT, and the state's key
+    stored: tuple[str, dict[str, Any]] | None = None  # (resume key, report row) of the run that wrote it
+    refused: str | None = None  # why it is not read at all (a symlink out of its input folder)
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """Why a file symlink found under ``root`` is not followed: its target lies outside ``root``."""
+    if not path.is_symlink():
+        return None
+    target = Path(os.path.realpath(path))  # realpath, not resolve(): a symlink loop must not raise here
+    if target.is_relative_to(os.path.realpath(root)):
+        return None
+    return f"symbolic link to {target}, outside the input folder; not followed"
+
+
+def walk_inputs(paths: Iterable[str | Path], exclude: Path | None = None
+                ) -> Iterator[tuple[Path, PurePosixPath, str | None]]:
+    """(file, path under its input root, reason to refuse it or None), folders recursed in sorted order.
 
     Hidden files and folders (a leading dot) are skipped, as git and ruff do,
     and so is ``exclude`` (the output folder, when it sits inside an input).
     """
     skip = exclude.resolve() if exclude is not None else None
     for given in map(Path, paths):
-        if given.is_dir():
-            for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                                 and (skip is None or (Path(root) / d).resolve() != skip))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        path = Path(root) / name
-                        yield path, path.relative_to(given)
+        if not given.is_dir():
+            yield given, PurePosixPath(given.name), None
+            continue
+        for root, dirs, files in os.walk(given):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and (skip is None or (Path(root) / d).resolve() != skip))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                path = Path(root) / name
+                yield path, PurePosixPath(path.relative_to(given).as_posix()), _outside(path, given)
+
+
+def iter_inputs(paths: Iterable[str | Path], exclude: Path | None = None) -> Iterator[tuple[Path, PurePosixPath]]:
+    """(file, path under its input root) for every input that may be read (see walk_inputs)."""
+    for path, relative, refused in walk_inputs(paths, exclude):
+        if refused is None:
+            yield path, relative
+
+
+def _walk_any(paths: Iterable[Location], exclude: Location | None) -> Iterator[tuple[Location, PurePosixPath, str | None]]:
+    """walk_inputs for local paths, remote.walk for URLs, in the order given."""
+    for given in paths:
+        if isinstance(given, str):
+            from .remote import walk
+
+            yield from ((url, relative, None) for url, relative in walk(given))
         else:
-            yield given, Path(given.name)
+            yield from walk_inputs([given], exclude if isinstance(exclude, Path) else None)
 
 
-def is_multi_record(path: Path) -> bool:
+def is_multi_record(path: Path | PurePosixPath) -> bool:
     return path.name.lower().endswith(MULTI_RECORD_SUFFIXES)
 
 
-def output_path(out_dir: Path, relative: Path, fmt: str) -> Path:
-    """OUT/<relative path> with the format's suffix (.jsonl for a multi-record input); always inside OUT."""
+def output_relative(relative: PurePosixPath, fmt: str) -> PurePosixPath:
+    """The output's path under OUT: the format's suffix, or .jsonl for a multi-record input.
+
+    Raises InputError for a path that would climb out of OUT (absolute, or a ``..`` part).
+    """
+    if relative.is_absolute() or ".." in relative.parts:
+        raise InputError(relative, "output would land outside the output folder")
     if is_multi_record(relative):
         stem = relative.name[: -len(".gz")] if relative.name.lower().endswith(".gz") else relative.name
-        target = out_dir / relative.parent / Path(stem).with_suffix(".jsonl")
-    else:
-        target = (out_dir / relative).with_suffix(FORMATS[fmt])
+        return relative.parent / PurePosixPath(stem).with_suffix(".jsonl")
+    return relative.with_suffix(FORMATS[fmt])
+
+
+def output_path(out_dir: Path, relative: Path | PurePosixPath, fmt: str) -> Path:
+    """OUT/<relative path> with the format's suffix; always inside OUT, symlinks in OUT included."""
+    target = out_dir / output_relative(PurePosixPath(*relative.parts), fmt)
     if not target.resolve().is_relative_to(out_dir.resolve()):
         raise InputError(relative, "output would land outside the output folder")
     return target
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: all or nothing."""
+    """Write via a temporary file in the same folder and rename: all or nothing.
+
+    A symlink is written through (its target is replaced, the link stays), as
+    an editor saving the file would; renaming over the link would cut it.
+    """
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -247,11 +302,57 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-class StateStore:
-    """The resume state of one output folder (see the module docstring)."""
+def state_folder(out_dir: Location) -> Path:
+    """OUT/.cleaner-state for a local output folder; a local cache folder for a URL."""
+    if isinstance(out_dir, Path):
+        return out_dir / STATE_DIR
+    from .remote import state_folder as remote_state_folder
+    from .rulecache import cache_dir
 
-    def __init__(self, out_dir: Path, *, readonly: bool = False):
-        path = out_dir / STATE_DIR / "state.sqlite"
+    return remote_state_folder(out_dir, cache_dir())
+
+
+def sweep_temporaries(out_dir: Path) -> int:
+    """Delete write_atomic's temporary files left in ``out_dir`` by a killed run; returns how many.
+
+    A kill between mkstemp and rename leaves ``.NAME.XXXXXXXX.tmp`` next to
+    where NAME would be. The output itself is either absent (written on the
+    rerun) or whole, so the temporary is only litter; it never holds the only
+    copy of anything.
+    """
+    swept = 0
+    for root, dirs, files in os.walk(out_dir):
+        dirs[:] = [d for d in dirs if d != STATE_DIR]
+        for name in files:
+            if _OUR_TEMPORARY.fullmatch(name):
+                Path(root, name).unlink(missing_ok=True)
+                swept += 1
+    return swept
+
+
+class _RunMarker:
+    """``running`` in the state folder while a run writes to a local OUT; found at start, it means a crash.
+
+    Only then is OUT walked for temporaries (a full walk of a big output tree
+    on every run would cost more than the resume saves).
+    """
+
+    def __init__(self, out_dir: Path):
+        self.path = state_folder(out_dir) / RUNNING
+        if self.path.exists():
+            sweep_temporaries(out_dir)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()
+
+    def finished(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class StateStore:
+    """The resume state of one output folder (see the module docstring); used by the main process only."""
+
+    def __init__(self, folder: Path, *, readonly: bool = False):
+        path = folder / "state.sqlite"
         if readonly:
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
             return
@@ -262,15 +363,15 @@ class StateStore:
         self.db.execute("CREATE TABLE IF NOT EXISTS done (input TEXT PRIMARY KEY, key TEXT NOT NULL, row TEXT NOT NULL)")
         self.db.commit()
 
-    def lookup(self, relative: str, key: str) -> dict[str, Any] | None:
-        """The stored report row when ``relative`` was done with this very key."""
+    def get(self, relative: str) -> tuple[str, dict[str, Any]] | None:
+        """(resume key, report row) stored for ``relative``, if any."""
         if self.db is None:
             return None
         try:
             found = self.db.execute("SELECT key, row FROM done WHERE input = ?", (relative,)).fetchone()
-        except sqlite3.Error:  # no table yet (first run still starting): nothing is done
+        except sqlite3.Error:  # a store from another run that has no table yet: nothing is done
             return None
-        return json.loads(found[1]) if found and found[0] == key else None
+        return (found[0], json.loads(found[1])) if found else None
 
     def record(self, relative: str, key: str, row: dict[str, Any]) -> None:
         with self.db:
@@ -281,17 +382,7 @@ class StateStore:
             self.db.close()
 
 
-# --- the work on one file (runs in a worker process) ---
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(ruleset: RuleSet, options: BatchOptions) -> None:
-    """Per worker, once: the rules and options, and a read-only view of the resume state."""
-    _worker.update(ruleset=ruleset, options=options, state=None)
-    if options.out_dir is not None and not options.force:
-        _worker["state"] = StateStore(options.out_dir, readonly=True)
-
+# --- the work on one file (runs in a worker process, local or on a Dask worker) ---
 
 def resume_key(data: bytes, ruleset: RuleSet, options: BatchOptions) -> str:
     from . import __version__
@@ -301,20 +392,46 @@ def resume_key(data: bytes, ruleset: RuleSet, options: BatchOptions) -> str:
     return digest.hexdigest()
 
 
-def _resumed(state: StateStore | None, relative: str, key: str) -> FileResult | None:
-    row = state.lookup(relative, key) if state is not None else None
-    if row is None or (row.get("output") and not Path(row["output"]).exists()):
+def _exists(where: Location) -> bool:
+    if isinstance(where, str) and has_protocol(where):
+        from .remote import exists
+
+        return exists(where)
+    return Path(where).exists()
+
+
+def _resumed(task: Task, key: str) -> FileResult | None:
+    if task.stored is None or task.stored[0] != key:
+        return None
+    row = task.stored[1]
+    if row.get("output") and not _exists(row["output"]):
         return None
     result = FileResult(**row)
     result.action, result.key = "skipped", key
     return result
 
 
-def _clean(path: Path, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
-    """Rendered outputs of every document in ``path``, filling the result's counts."""
+def _read(where: Location) -> bytes:
+    if isinstance(where, str):
+        from .remote import read
+
+        return read(where)
+    return read_raw(where)
+
+
+def _clean(path: Path, display: str, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
+    """Rendered outputs of every document in ``path``, filling the result's counts and warnings.
+
+    A broken JSONL record becomes a warning of the result rather than a line
+    the reader prints, so it reaches the main process's log from any worker.
+    """
     multi = is_multi_record(path)
     parts, statuses, removed = [], Counter(), Counter()
-    for source in read_sources(path, display=str(path), url=options.url, **options.read_options):
+
+    def broken(error: InputError) -> None:
+        result.warnings.append(str(error))
+
+    for source in read_sources(path, display=display, url=options.url, on_error=broken, **options.read_options):
         document = clean_source(source, ruleset)
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
@@ -328,23 +445,57 @@ def _clean(path: Path, result: FileResult, ruleset: RuleSet, options: BatchOptio
     return parts
 
 
-def _target(path: Path, relative: Path, options: BatchOptions) -> Path | None:
+def _clean_any(task: Task, data: bytes, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
+    """_clean on the local file, or on a temporary copy of a URL's bytes."""
+    if isinstance(task.path, Path):
+        return _clean(task.path, str(task.path), result, ruleset, options)
+    from .remote import local_copy
+
+    with local_copy(task.path, data) as copy:
+        return _clean(copy, task.path, result, ruleset, options)
+
+
+def _target(task: Task, options: BatchOptions) -> Location | None:
     if options.in_place:
-        return path
+        return task.path
     if options.out_dir is None:
         return None
-    target = output_path(options.out_dir, relative, options.fmt)
-    if target.exists() and target.samefile(path):
-        raise InputError(path, "output would overwrite the input; choose another -o (or --in-place)")
+    if isinstance(options.out_dir, str):
+        from .remote import join
+
+        return join(options.out_dir, output_relative(task.relative, options.fmt))
+    target = output_path(options.out_dir, task.relative, options.fmt)
+    if isinstance(task.path, Path) and target.exists() and target.samefile(task.path):
+        raise InputError(task.path, "output would overwrite the input; choose another -o (or --in-place)")
     return target
 
 
-def _diff(path: Path, data: bytes, target: Path, new: str) -> str:
+def _existing_text(target: Location) -> str | None:
+    if isinstance(target, str):
+        from .remote import read_text
+
+        return read_text(target)
+    try:
+        return target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _write(target: Location, text: str) -> None:
+    if isinstance(target, str):
+        from .remote import write
+
+        write(target, text)
+    else:
+        write_atomic(target, text)
+
+
+def _diff(path: Location, data: bytes, target: Location, new: str) -> str:
     old = data.decode("utf-8", "replace").splitlines(keepends=True)
     return "".join(difflib.unified_diff(old, new.splitlines(keepends=True), str(path), str(target)))
 
 
-def _deliver(result: FileResult, path: Path, data: bytes, target: Path | None, text: str,
+def _deliver(result: FileResult, path: Location, data: bytes, target: Location | None, text: str,
              options: BatchOptions) -> None:
     """Write (or, dry, describe) the output; leave an identical existing output alone."""
     result.bytes_out = len(text.encode("utf-8"))
@@ -352,37 +503,32 @@ def _deliver(result: FileResult, path: Path, data: bytes, target: Path | None, t
         result.rendered, result.action = text, "written"
         return
     result.output = str(target)
-    try:
-        unchanged = target.read_text(encoding="utf-8") == text
-    except (OSError, UnicodeDecodeError):
-        unchanged = False
-    if unchanged:
+    if _existing_text(target) == text:
         result.action = "unchanged"
     elif not options.writes:
         result.action = "would-write"
         if options.diff:
             result.diff = _diff(path, data, target, text)
     else:
-        write_atomic(target, text)
+        _write(target, text)
         result.action = "written"
 
 
-def process_file(path: Path, relative: Path) -> FileResult:
+def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
-    ruleset, options = _worker["ruleset"], _worker["options"]
-    result = FileResult(input=str(path))
+    result = FileResult(input=str(task.path))
     try:
-        data = read_raw(path)
+        data = _read(task.path)
         result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
-        skipped = _resumed(_worker["state"], relative.as_posix(), result.key)
+        skipped = _resumed(task, result.key)
         if skipped is not None:
             return skipped
-        target = _target(path, relative, options)
-        parts = _clean(path, result, ruleset, options)
+        target = _target(task, options)
+        parts = _clean_any(task, data, result, ruleset, options)
         if not parts:
             result.action = "not-written"
             return result
-        _deliver(result, path, data, target, "".join(parts), options)
+        _deliver(result, task.path, data, target, "".join(parts), options)
     except InputError as exc:
         result.action, result.error = "error", exc.reason
     except OSError as exc:
@@ -390,6 +536,23 @@ def process_file(path: Path, relative: Path) -> FileResult:
     except Exception as exc:  # a bug on odd input must not stop the batch; the row names it
         result.action, result.error = "error", f"internal error: {type(exc).__name__}: {exc}"
     return result
+
+
+def refusal(task: Task) -> FileResult:
+    """The row of an input refused unread; it is not an error (the batch's exit code does not change)."""
+    return FileResult(input=str(task.path), action="refused", reason=task.refused)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(ruleset: RuleSet, options: BatchOptions) -> None:
+    """Per pool worker, once: the rules and options."""
+    _worker.update(ruleset=ruleset, options=options)
+
+
+def _pool_task(task: Task) -> FileResult:
+    return process_file(task, _worker["ruleset"], _worker["options"])
 
 
 # --- the run (main process) ---
@@ -415,28 +578,30 @@ class _Pool:
         self.executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker,
                                             initargs=self.args)
 
-    def map(self, tasks: Iterator[tuple[Path, Path]]) -> Iterator[tuple[Path, Path, FileResult]]:
+    def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileResult]]:
         if self.executor is None:
-            for path, relative in tasks:
-                yield path, relative, process_file(path, relative)
+            for task in tasks:
+                yield task, refusal(task) if task.refused else _pool_task(task)
             return
-        window: deque[tuple[Path, Path, Future]] = deque()
-        for path, relative in tasks:
-            window.append((path, relative, self.executor.submit(process_file, path, relative)))
+        window: deque[tuple[Task, Future | FileResult]] = deque()
+        for task in tasks:
+            window.append((task, refusal(task) if task.refused else self.executor.submit(_pool_task, task)))
             if len(window) >= self.jobs * IN_FLIGHT_PER_JOB:
                 yield self._collect(*window.popleft())
         while window:
             yield self._collect(*window.popleft())
 
-    def _collect(self, path: Path, relative: Path, future: Future) -> tuple[Path, Path, FileResult]:
+    def _collect(self, task: Task, pending: Future | FileResult) -> tuple[Task, FileResult]:
         from concurrent.futures.process import BrokenProcessPool
 
+        if isinstance(pending, FileResult):
+            return task, pending
         try:
-            return path, relative, future.result()
+            return task, pending.result()
         except BrokenProcessPool as exc:  # a worker died (out of memory, killed): restart, report, go on
             self.executor.shutdown(wait=False, cancel_futures=True)
             self._start()
-            return path, relative, FileResult(input=str(path), action="error", error=f"worker died: {exc}")
+            return task, FileResult(input=str(task.path), action="error", error=f"worker died: {exc}")
 
     def close(self) -> None:
         if self.executor is not None:
@@ -480,8 +645,11 @@ def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -
     if result.error:
         progress.print(f"error: {result.input}: {result.error}", log)
         return
+    if result.action == "refused":
+        progress.print(f"skipped: {result.input}: {result.reason}", log)
     for warning in result.warnings if result.action != "skipped" else ():
-        progress.print(f"warning: {result.input}: {warning}", log)
+        where = "" if warning.startswith(f"{result.input}:") else f"{result.input}: "  # JSONL: PATH:LINE: ...
+        progress.print(f"warning: {where}{warning}", log)
     if result.action == "not-written":
         progress.print(f"skipped: {result.input}: {result.status or 'no document'}", log)
     if result.rendered is not None:
@@ -490,32 +658,58 @@ def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -
         stdout.write(result.diff if result.diff is not None else f"would write {result.output}\n")
 
 
-def run_batch(paths: Iterable[str | Path], ruleset: RuleSet, options: BatchOptions, *,
+def _tasks(paths: list[Location], out_dir: Location | None, state: StateStore | None,
+           options: BatchOptions) -> Iterator[Task]:
+    """Every input as a Task, with its stored resume row (looked up one at a time: memory stays flat)."""
+    for path, relative, refused in _walk_any(paths, out_dir):
+        stored = state.get(relative.as_posix()) if state is not None and not options.force and not refused else None
+        yield Task(path, relative, stored, refused)
+
+
+def _engine(ruleset: RuleSet, options: BatchOptions):
+    """The local process pool, or the Dask engine (imported only when asked for)."""
+    if options.engine == "dask":
+        from .dask_engine import DaskEngine
+
+        return DaskEngine(ruleset, options)
+    return _Pool(ruleset, options)
+
+
+def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions, *,
               report: Path | None = None, stdout: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Summary:
-    """Clean every input under ``options``; returns the totals and writes ``report`` if asked."""
-    paths = list(paths)
+    """Clean every input under ``options``; returns the totals and writes ``report`` if asked.
+
+    Paths and ``options.out_dir`` may be local paths or URLs (``file://`` ones become local paths).
+    """
+    paths = [location(p) for p in paths]
+    if options.out_dir is not None:
+        options = replace(options, out_dir=location(options.out_dir))
     started = time.perf_counter()
     summary = Summary()
     out_dir = options.out_dir if not options.in_place else None
-    state = StateStore(out_dir) if out_dir is not None and options.writes else None
-    total = sum(1 for _ in iter_inputs(paths, out_dir)) if options.progress else 0
+    state = StateStore(state_folder(out_dir), readonly=not options.writes) if out_dir is not None else None
+    total = sum(1 for _ in _walk_any(paths, out_dir)) if options.progress else 0
     progress = _Progress(options.progress, total)
     rows = tempfile.TemporaryFile("w+", encoding="utf-8") if report is not None else None
-    pool = _Pool(ruleset, options)
+    marker = _RunMarker(out_dir) if isinstance(out_dir, Path) and options.writes else None
+    engine = _engine(ruleset, options)
     try:
-        for path, relative, result in pool.map(iter_inputs(paths, out_dir)):
+        for task, result in engine.map(_tasks(paths, out_dir, state, options)):
             summary.add(result)
             _log(result, progress, log, stdout)
-            if state is not None and result.key and not result.error and result.action != "skipped":
-                state.record(relative.as_posix(), result.key, result.row())
+            if options.writes and state is not None and result.key and not result.error \
+                    and result.action != "skipped":
+                state.record(task.relative.as_posix(), result.key, result.row())
             if rows is not None:
                 rows.write(json.dumps(result.row(), ensure_ascii=False) + "\n")
             progress.advance()
     finally:
-        pool.close()
+        engine.close()
         progress.stop()
         if state is not None:
             state.close()
+    if marker is not None:
+        marker.finished()
     summary.seconds = time.perf_counter() - started
     if rows is not None:
         write_report(report, summary, rows)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import os
 from pathlib import Path
 
 import click
@@ -11,6 +12,23 @@ from .rulefile import RuleError
 
 RULES_OPTION = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
                             help="Folder of your own rule files (repeatable); yours win over shipped ones.")
+
+
+class PathOrURL(click.Path):
+    """A local path, checked as click.Path does, or an fsspec URL (``s3://...``), passed on as a string.
+
+    ``file://`` URLs count as local paths (batch.run_batch turns them into paths).
+    """
+
+    name = "path or URL"
+
+    def convert(self, value, param, ctx):
+        from .remote import has_protocol
+
+        text = str(value)
+        if has_protocol(text) and not text.startswith("file://"):
+            return text
+        return super().convert(text[len("file://"):] if text.startswith("file://") else text, param, ctx)
 
 
 def _load(rule_dirs, site_rules: bool = True):
@@ -30,9 +48,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (mirrors the input tree). Default: print to stdout.")
+@click.argument("paths", nargs=-1, required=True, type=PathOrURL(exists=True))
+@click.option("-o", "--output", "out_dir", type=PathOrURL(file_okay=False, path_type=Path),
+              help="Output folder or URL (mirrors the input tree). Default: print to stdout.")
 @click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
               help="Output format  [default: md, or 'format' in the settings file]")
 @click.option("--url", help="URL of the input, when cleaning a single document.")
@@ -49,8 +67,13 @@ def main() -> None:
 @click.option("--html-field", help="JSONL: the record field holding raw HTML  [default: html]")
 @click.option("--text-field", help="JSONL: the record field holding text; it receives the clean body  [default: text]")
 @click.option("--url-field", help="JSONL: the record field holding the page URL  [default: url]")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="local: a process pool; dask: Dask workers (pip install 'cleaner[dask]')  "
+                   "[default: local, dask with --scheduler]")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786  [default: a LocalCluster of --jobs processes]")
 def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
-          report, html_field, text_field, url_field) -> None:
+          report, html_field, text_field, url_field, engine, scheduler) -> None:
     """Clean files and folders (recursively) of scraped articles."""
     import os
 
@@ -69,10 +92,42 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force
                            jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
                            diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
                            read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field))
+    paths, options = _engine_options(paths, options, engine, scheduler)
     summary = run_batch(paths, ruleset, options, report=report)
     if not quiet:
         click.echo(summary.text(), err=True)
     sys.exit(1 if summary.errors else 0)
+
+
+def _engine_options(paths, options, engine: str | None, scheduler: str | None):
+    """(paths, options) for the engine asked for; exit 2 when a dependency it needs is missing.
+
+    With a remote scheduler, workers do not share our working folder, so local
+    paths are made absolute (outputs' ``source`` fields then show them so).
+    """
+    from dataclasses import replace
+
+    from .remote import MissingDependency, has_protocol, require
+
+    engine = engine or ("dask" if scheduler else "local")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if scheduler:
+        paths = [p if has_protocol(p) else os.path.abspath(p) for p in paths]
+        if options.out_dir is not None and not has_protocol(options.out_dir):
+            options = replace(options, out_dir=Path(os.path.abspath(options.out_dir)))
+    try:
+        if engine == "dask":
+            from .dask_engine import require as require_dask
+
+            require_dask()
+        for where in [*paths, options.out_dir]:
+            if has_protocol(where):
+                require(where)
+    except MissingDependency as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    return paths, replace(options, engine=engine, scheduler=scheduler)
 
 
 def _read_options(configured: dict[str, str], **given: str | None) -> dict:

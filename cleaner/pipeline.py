@@ -164,7 +164,8 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
         "removed": prior_removed + len(residue),
     }
     if extraction is not None:
-        metadata["metadata_from"] = _provenance(metadata, set(source.html_metadata))
+        metadata["metadata_from"] = {**_provenance(metadata, set(source.html_metadata)),
+                                     **extraction.metadata_from}  # a site file's XPath: the file's name
         metadata["html_removed"] = len(extraction.removals)
         warnings.extend(extraction.warnings)
     ordered = {key: metadata.get(key) for key in HEADER_FIELDS}
