@@ -75,17 +75,12 @@ def main() -> None:
 def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
           report, html_field, text_field, url_field, engine, scheduler) -> None:
     """Clean files and folders (recursively) of scraped articles."""
-    import os
-
     from .batch import BatchOptions, run_batch
     from .config import without_kinds
 
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
     config = _config()
-    if config.fields and not _reader_takes_fields():
-        click.echo(f"error: {config.path}: 'fields' needs a JSONL reader that takes field names", err=True)
-        sys.exit(2)
     ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules),
                             config.exclude_kinds)
     options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
@@ -134,14 +129,6 @@ def _read_options(configured: dict[str, str], **given: str | None) -> dict:
     """JSONL field names for read_sources: the command line's over the settings file's."""
     fields = {**configured, **{k: v for k, v in given.items() if v}}
     return {"fields": fields} if fields else {}
-
-
-def _reader_takes_fields() -> bool:
-    import inspect
-
-    from .inputs import read_sources
-
-    return "fields" in inspect.signature(read_sources).parameters
 
 
 def _config():

@@ -102,3 +102,18 @@ def test_without_kinds_changes_the_digest(ruleset):
     assert trimmed.digest != ruleset.digest
     assert not [r for f in trimmed.files for r in f.rules if r.kind == "share"]
     assert without_kinds(ruleset, []) is ruleset
+
+
+def test_configured_field_names_reach_the_jsonl_reader(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.cleaner]\nfields = {text = "content", url = "link"}\n',
+                                             encoding="utf-8")
+    raw = (RAW / f"{SEED_STEMS[3]}.txt").read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "crawl.jsonl").write_text(json.dumps({"link": "https://www.efe.com/a", "content": raw}) + "\n",
+                                                 encoding="utf-8")
+    result = run("clean", "in", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / "out" / "crawl.jsonl").read_text(encoding="utf-8"))
+    assert record["content"].startswith("Washington, Jan 18 (EFE).- ")
+    assert "Related Articles" not in record["content"]
+    assert record["cleaner"]["metadata"]["url"] == "https://www.efe.com/a"

@@ -21,8 +21,6 @@ from build import SENTENCES, build
 RUN_TIMEOUT = 120  # seconds; a hang (a FIFO read, a regex loop) fails instead of blocking CI
 TIME_BOUND = 60  # seconds the whole corpus may take; measured 1.7 s on a 2-core machine
 RSS_BOUND_MB = 512  # peak RSS of the one-process run (--jobs 1); measured 220 MB, rules and the 10 MB line included
-MISSING = {  # behaviour not there yet: the owner's file, and what to add (see the issue 6 report)
-}
 MEASURE = """
 import resource, subprocess, sys, time
 start = time.monotonic()
@@ -74,11 +72,6 @@ def test_time_and_memory_are_bounded(corpus):
     assert corpus["rss_kb"] / 1024 < RSS_BOUND_MB
 
 
-def _case(name: str):
-    marks = [pytest.mark.xfail(reason=MISSING[name], strict=True)] if name in MISSING else []
-    return pytest.param(name, marks=marks, id=name)
-
-
 def _corpus_names() -> list[str]:
     """The names build() produces, without building 60 MB at collection time."""
     return ["good.txt", "image.png", "archive.txt.gz", "bundle.zip", "invalid-utf8.txt", "utf16-bom.txt",
@@ -91,7 +84,7 @@ def test_the_name_list_matches_the_corpus(corpus):
     assert sorted(corpus["expected"]) == sorted(_corpus_names())
 
 
-@pytest.mark.parametrize("name", [_case(n) for n in _corpus_names()])
+@pytest.mark.parametrize("name", _corpus_names())
 def test_each_file_is_cleaned_or_has_one_reason(corpus, name):
     expected = corpus["expected"][name]
     about = lines_naming(corpus["stderr"], corpus["root"], name)
