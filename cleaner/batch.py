@@ -50,6 +50,17 @@ folder: one that points outside is refused with a reason (``skipped: PATH:
 ... outside the input folder``), so a link cannot pull in, say, a home
 directory's files. A symlink named on the command line is the user's choice
 and is followed. Paths may be fsspec URLs (see ``remote``).
+
+Large JSONL files
+-----------------
+A local, uncompressed JSONL file over ``PART_BYTES`` is cleaned in parts:
+the main process streams it once (its resume key, and cut points at line
+ends: ``inputs.plan_record_ranges``), workers clean one range of records each
+(local pool or Dask alike), and the main process appends the parts, in order,
+to a temporary file beside the output and renames it after the last one. So
+such a file is spread over all workers, its size is not bounded by the input
+limit (each range is), memory holds one part at a time, and a kill leaves no
+partial output.
 """
 from __future__ import annotations
 
@@ -68,7 +79,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, TextIO
 
-from .inputs import InputError, read_raw, read_sources
+from .inputs import InputError, RecordRange, plan_record_ranges, read_raw, read_record_range, read_sources
 from .remote import Location, has_protocol, location
 from .pipeline import clean_source
 from .render import FORMATS, render
@@ -78,6 +89,7 @@ NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were ar
 MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 STATE_DIR = ".cleaner-state"
 IN_FLIGHT_PER_JOB = 4
+PART_BYTES = 8 << 20  # a local JSONL file larger than this is cleaned in parts of about this size
 RUNNING = "running"  # a marker in the state folder while a run writes; left behind by a crash
 _OUR_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # write_atomic's mkstemp names: .NAME.XXXXXXXX.tmp
 
@@ -198,6 +210,10 @@ class Task:
     relative: PurePosixPath  # under its input root: the output's path under OUT, and the state's key
     stored: tuple[str, dict[str, Any]] | None = None  # (resume key, report row) of the run that wrote it
     refused: str | None = None  # why it is not read at all (a symlink out of its input folder)
+    part: RecordRange | None = None  # one range of records of a large JSONL file
+    part_index: int = 0
+    part_count: int = 1
+    key: str | None = None  # the whole file's resume key, when the main process computed it (large JSONL)
 
 
 def _outside(path: Path, root: Path) -> str | None:
@@ -385,11 +401,15 @@ class StateStore:
 # --- the work on one file (runs in a worker process, local or on a Dask worker) ---
 
 def resume_key(data: bytes, ruleset: RuleSet, options: BatchOptions) -> str:
+    return finish_key(hashlib.sha256(data), ruleset, options)
+
+
+def finish_key(content_digest: Any, ruleset: RuleSet, options: BatchOptions) -> str:
+    """The resume key from a sha256 already fed with the input's bytes (streamed, for large files)."""
     from . import __version__
 
-    digest = hashlib.sha256(data)
-    digest.update(f"|{ruleset.digest}|{options.shape()}|{__version__}".encode())
-    return digest.hexdigest()
+    content_digest.update(f"|{ruleset.digest}|{options.shape()}|{__version__}".encode())
+    return content_digest.hexdigest()
 
 
 def _exists(where: Location) -> bool:
@@ -516,6 +536,8 @@ def _deliver(result: FileResult, path: Location, data: bytes, target: Location |
 
 def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
+    if task.part is not None:
+        return process_part(task, ruleset, options)
     result = FileResult(input=str(task.path))
     try:
         data = _read(task.path)
@@ -538,9 +560,41 @@ def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileRes
     return result
 
 
-def refusal(task: Task) -> FileResult:
-    """The row of an input refused unread; it is not an error (the batch's exit code does not change)."""
-    return FileResult(input=str(task.path), action="refused", reason=task.refused)
+def process_part(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    """Clean one range of records; the rendered lines go back to the main process, which writes the file."""
+    result = FileResult(input=str(task.path), action="part", key=task.key)
+    statuses, removed = Counter(), Counter()
+    parts = []
+    try:
+        for source in read_record_range(task.path, task.part, url=options.url,
+                                        on_error=lambda error: result.warnings.append(str(error)),
+                                        **options.read_options):
+            document = clean_source(source, ruleset)
+            statuses[document.status] += 1
+            removed.update(document.removed_by_kind())
+            result.warnings.extend(document.warnings)
+            parts.append(render(document, "jsonl"))
+    except InputError as exc:
+        result.action, result.error = "error", exc.reason
+    except OSError as exc:
+        result.action, result.error = "error", exc.strerror or str(exc)
+    result.rendered = "".join(parts)
+    result.records, result.statuses, result.removed = sum(statuses.values()), dict(statuses), dict(removed)
+    result.bytes_in = task.part.end - task.part.start
+    return result
+
+
+def settled(task: Task) -> FileResult | None:
+    """The row the main process already knows, so no worker is needed; None when there is work to do.
+
+    An input refused unread (not an error: the exit code does not change), or
+    a large JSONL file whose stored output is still good (``_split`` hashed it).
+    """
+    if task.refused:
+        return FileResult(input=str(task.path), action="refused", reason=task.refused)
+    if task.key is not None and task.part is None:
+        return _resumed(task, task.key)
+    return None
 
 
 _worker: dict[str, Any] = {}
@@ -581,11 +635,11 @@ class _Pool:
     def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileResult]]:
         if self.executor is None:
             for task in tasks:
-                yield task, refusal(task) if task.refused else _pool_task(task)
+                yield task, settled(task) or _pool_task(task)
             return
         window: deque[tuple[Task, Future | FileResult]] = deque()
         for task in tasks:
-            window.append((task, refusal(task) if task.refused else self.executor.submit(_pool_task, task)))
+            window.append((task, settled(task) or self.executor.submit(_pool_task, task)))
             if len(window) >= self.jobs * IN_FLIGHT_PER_JOB:
                 yield self._collect(*window.popleft())
         while window:
@@ -659,11 +713,112 @@ def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -
 
 
 def _tasks(paths: list[Location], out_dir: Location | None, state: StateStore | None,
-           options: BatchOptions) -> Iterator[Task]:
+           ruleset: RuleSet, options: BatchOptions) -> Iterator[Task]:
     """Every input as a Task, with its stored resume row (looked up one at a time: memory stays flat)."""
     for path, relative, refused in _walk_any(paths, out_dir):
         stored = state.get(relative.as_posix()) if state is not None and not options.force and not refused else None
-        yield Task(path, relative, stored, refused)
+        task = Task(path, relative, stored, refused)
+        yield from (_split(task, ruleset, options) if _splittable(task, options) else (task,))
+
+
+def _splittable(task: Task, options: BatchOptions) -> bool:
+    path = task.path
+    return (not task.refused and isinstance(path, Path) and is_multi_record(path) and not path.name.endswith(".gz")
+            and not isinstance(options.out_dir, str) and not options.diff
+            and path.is_file() and path.stat().st_size > PART_BYTES)
+
+
+def _split(task: Task, ruleset: RuleSet, options: BatchOptions) -> Iterator[Task]:
+    """The parts of a large JSONL file, or the file itself when its stored output is still good."""
+    try:
+        digest, ranges = plan_record_ranges(task.path, PART_BYTES)
+    except OSError:
+        yield task  # the worker reports why it cannot be read
+        return
+    key = finish_key(digest, ruleset, options)
+    if _resumed(task, key) is not None:
+        yield replace(task, key=key)  # settled() reports it skipped; no worker reads it
+        return
+    for index, part in enumerate(ranges):
+        yield replace(task, part=part, part_index=index, part_count=len(ranges), key=key)
+
+
+class _Joiner:
+    """Puts the parts of a large JSONL file together, in order, into one atomically renamed output."""
+
+    def __init__(self, options: BatchOptions):
+        self.options = options
+        self.result: FileResult | None = None
+        self.handle: Any = None
+        self.tmp: Path | None = None
+        self.target: Path | None = None
+        self.held: list[str] = []  # stdout mode: the rendered parts
+
+    def add(self, task: Task, part: FileResult) -> FileResult | None:
+        """The file's result after its last part; None before."""
+        if task.part_index == 0:
+            self._start(task)
+        assert self.result is not None
+        self._merge(part)
+        if task.part_index < task.part_count - 1:
+            return None
+        return self._finish(task)
+
+    def _start(self, task: Task) -> None:
+        self.abandon()
+        self.result = FileResult(input=str(task.path), key=task.key, bytes_in=task.path.stat().st_size)
+        try:
+            self.target = _target(task, self.options)
+        except InputError as exc:
+            self.result.action, self.result.error = "error", exc.reason
+            return
+        if self.target is not None and self.options.writes:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
+            self.handle, self.tmp = os.fdopen(fd, "w", encoding="utf-8", newline="\n"), Path(name)
+
+    def _merge(self, part: FileResult) -> None:
+        result = self.result
+        if part.error and not result.error:
+            result.action, result.error = "error", part.error
+        result.records += part.records
+        result.statuses = dict(Counter(result.statuses) + Counter(part.statuses))
+        result.removed = dict(Counter(result.removed) + Counter(part.removed))
+        result.warnings.extend(part.warnings)
+        text = part.rendered or ""
+        result.bytes_out += len(text.encode("utf-8"))
+        if result.error:
+            return
+        if self.handle is not None:
+            self.handle.write(text)
+        elif self.target is None:
+            self.held.append(text)
+
+    def _finish(self, task: Task) -> FileResult:
+        result, self.result = self.result, None
+        if result.error:
+            self.abandon()
+            return result
+        if self.target is None:
+            result.rendered, result.action = "".join(self.held), "written"
+        elif not self.options.writes:
+            result.output, result.action = str(self.target), "would-write"
+        else:
+            self.handle.close()
+            os.chmod(self.tmp, _file_mode(self.target))
+            os.replace(self.tmp, self.target)
+            self.handle = self.tmp = None
+            result.output, result.action = str(self.target), "written"
+        self.held = []
+        return result
+
+    def abandon(self) -> None:
+        """Drop a half-joined output (a failed part, or the run stopping)."""
+        if self.handle is not None:
+            self.handle.close()
+            self.tmp.unlink(missing_ok=True)
+        self.handle = self.tmp = None
+        self.held = []
 
 
 def _engine(ruleset: RuleSet, options: BatchOptions):
@@ -693,8 +848,13 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
     rows = tempfile.TemporaryFile("w+", encoding="utf-8") if report is not None else None
     marker = _RunMarker(out_dir) if isinstance(out_dir, Path) and options.writes else None
     engine = _engine(ruleset, options)
+    joiner = _Joiner(options)
     try:
-        for task, result in engine.map(_tasks(paths, out_dir, state, options)):
+        for task, result in engine.map(_tasks(paths, out_dir, state, ruleset, options)):
+            if task.part is not None:
+                result = joiner.add(task, result)
+                if result is None:
+                    continue
             summary.add(result)
             _log(result, progress, log, stdout)
             if options.writes and state is not None and result.key and not result.error \
@@ -704,6 +864,7 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
                 rows.write(json.dumps(result.row(), ensure_ascii=False) + "\n")
             progress.advance()
     finally:
+        joiner.abandon()
         engine.close()
         progress.stop()
         if state is not None:

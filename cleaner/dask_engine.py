@@ -14,8 +14,8 @@ at the same path on every worker (shared storage) or be URLs (``s3://...``).
 The rules and options are sent to every worker once (``scatter``), not with
 each task.
 
-Units of work are files. A JSONL file is one task whatever its size; it is
-bounded by the input size limit (``inputs.MAX_INPUT_BYTES``).
+Units of work are files, and ranges of records of a large JSONL file
+(``batch.PART_BYTES``; the main process joins the parts, see ``batch``).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import logging
 from collections import deque
 from typing import Any, Iterator
 
-from .batch import BatchOptions, FileResult, IN_FLIGHT_PER_JOB, Task, process_file, refusal
+from .batch import BatchOptions, FileResult, IN_FLIGHT_PER_JOB, Task, process_file, settled
 from .remote import MissingDependency
 from .ruleset import RuleSet
 
@@ -64,7 +64,7 @@ class DaskEngine:
     def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileResult]]:
         window: deque[tuple[Task, Any]] = deque()
         for task in tasks:
-            pending = refusal(task) if task.refused else self.client.submit(_run, task, *self.context, pure=False)
+            pending = settled(task) or self.client.submit(_run, task, *self.context, pure=False)
             window.append((task, pending))
             if len(window) >= self.window:
                 yield self._collect(*window.popleft())

@@ -22,7 +22,7 @@ import re
 import stat
 import sys
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -267,15 +267,9 @@ def _report(error: InputError) -> None:
     print(f"warning: {error}", file=sys.stderr)
 
 
-def read_records(path: Path, *, display: str | None = None, url: str | None = None,
-                 fields: Mapping[str, str] | None = None,
-                 on_error: ErrorHandler | None = None) -> Iterator[Source]:
-    """One Source per JSONL record. A broken line goes to ``on_error`` (default: stderr) and reading goes on."""
-    names = {**DEFAULT_FIELDS, **(fields or {})}
-    report = on_error or _report
-    shown = display or str(path)
-    text, _ = decode_bytes(read_bytes(path), shown)
-    for number, line in enumerate(text.split("\n"), start=1):
+def _records_in(text: str, shown: str, first_line: int, names: Mapping[str, str], url: str | None,
+                report: ErrorHandler) -> Iterator[Source]:
+    for number, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
         where = f"{shown}:{number}"
@@ -290,6 +284,68 @@ def read_records(path: Path, *, display: str | None = None, url: str | None = No
             report(exc)
             continue
         yield source if source.url or not url else replace(source, url=url)
+
+
+def read_records(path: Path, *, display: str | None = None, url: str | None = None,
+                 fields: Mapping[str, str] | None = None,
+                 on_error: ErrorHandler | None = None) -> Iterator[Source]:
+    """One Source per JSONL record. A broken line goes to ``on_error`` (default: stderr) and reading goes on."""
+    shown = display or str(path)
+    text, _ = decode_bytes(read_bytes(path), shown)
+    yield from _records_in(text, shown, 1, {**DEFAULT_FIELDS, **(fields or {})}, url, on_error or _report)
+
+
+@dataclass(frozen=True)
+class RecordRange:
+    """Whole lines ``[start, end)`` of a JSONL file, the first being line ``first_line``."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def plan_record_ranges(path: Path, part_bytes: int) -> tuple[Any, list[RecordRange]]:
+    """(sha256 of the file, ranges of about ``part_bytes`` cut at line ends), in one streamed pass.
+
+    So a large JSONL file can be cleaned by several workers while its resume
+    key stays the hash of the whole file; memory holds one block at a time.
+    """
+    digest, ranges = hashlib.sha256(), []
+    start = offset = 0
+    line = 1
+    first_line = 1
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            cut = 0
+            while offset + len(block) - start >= part_bytes:
+                newline = block.find(b"\n", max(cut, start + part_bytes - offset - 1))
+                if newline < 0:
+                    break
+                line += block.count(b"\n", cut, newline + 1)
+                cut = newline + 1
+                ranges.append(RecordRange(start, offset + cut, first_line))
+                start, first_line = offset + cut, line
+            line += block.count(b"\n", cut)
+            offset += len(block)
+    if offset > start or not ranges:
+        ranges.append(RecordRange(start, offset, first_line))
+    return digest, ranges
+
+
+def read_record_range(path: Path, part: RecordRange, *, display: str | None = None, url: str | None = None,
+                      fields: Mapping[str, str] | None = None,
+                      on_error: ErrorHandler | None = None) -> Iterator[Source]:
+    """The records of one range of a JSONL file (see plan_record_ranges); line numbers are the file's."""
+    if part.end - part.start > MAX_INPUT_BYTES:
+        raise InputError(path, f"a record range of {part.end - part.start} bytes exceeds {MAX_INPUT_BYTES}")
+    with path.open("rb") as handle:
+        handle.seek(part.start)
+        data = handle.read(part.end - part.start)
+    shown = display or str(path)
+    text = data.decode("utf-8-sig" if part.start == 0 else "utf-8", "replace")
+    yield from _records_in(text, shown, part.first_line, {**DEFAULT_FIELDS, **(fields or {})}, url,
+                           on_error or _report)
 
 
 def read_sources(path: Path, *, display: str | None = None, url: str | None = None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pytest
 
 from cleaner.inputs import InputError, read_sources
 from cleaner.pipeline import clean_source
@@ -64,3 +65,25 @@ def test_gzipped_jsonl(tmp_path):
     path = tmp_path / "c.jsonl.gz"
     path.write_bytes(gzip.compress((json.dumps({"text": PROSE}) + "\n").encode()))
     assert [s.text for s in read_sources(path)] == [PROSE]
+
+
+@pytest.mark.parametrize("part_bytes", [1, 100, 5000, 10**6])
+def test_record_ranges_cover_the_file_and_read_as_the_whole(tmp_path, part_bytes):
+    import hashlib
+    import random
+
+    from cleaner.inputs import plan_record_ranges, read_record_range, read_records
+
+    rng = random.Random(1)
+    lines = [json.dumps({"url": f"https://e.org/{i}", "text": "word " * rng.randint(1, 400)}) for i in range(300)]
+    lines[17] = "{broken"
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    digest, parts = plan_record_ranges(path, part_bytes)
+    assert digest.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert parts[0].start == 0 and parts[-1].end == path.stat().st_size
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    errors, whole_errors = [], []
+    got = [s.path for part in parts for s in read_record_range(path, part, on_error=lambda e: errors.append(str(e)))]
+    assert got == [s.path for s in read_records(path, on_error=lambda e: whole_errors.append(str(e)))]
+    assert errors == whole_errors == [f"{path}:18: bad JSON: Expecting property name enclosed in double quotes (column 2)"]
