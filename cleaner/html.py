@@ -199,15 +199,60 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
-def _file_hits(tree: HtmlElement, rule_file: RuleFile) -> tuple[list[tuple[str, HtmlElement]], list[str]]:
+_SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
+
+
+class ClassIndex:
+    """A page's elements by class token and by id, from one walk over the tree.
+
+    Most DOM rules are ``.class``, ``#id`` or ``tag.class``; as XPath each is a
+    walk over the whole page, which made DOM rules cost more than extraction.
+    Looked up here, they cost a dictionary access; other selectors still run
+    as XPath. Elements removed since the walk are left out of every answer.
+    """
+
+    def __init__(self, tree: HtmlElement):
+        self.tree = tree
+        self.by_class: dict[str, list[HtmlElement]] = {}
+        self.by_id: dict[str, list[HtmlElement]] = {}
+        for element in tree.iter():
+            if not isinstance(element.tag, str):  # comments, processing instructions
+                continue
+            for token in (element.get("class") or "").split():
+                self.by_class.setdefault(token, []).append(element)
+            if element.get("id") is not None:
+                self.by_id.setdefault(element.get("id"), []).append(element)
+
+    def select(self, selector: str) -> list[HtmlElement] | None:
+        """What the CSS selector matches, in document order; None when it is not a simple one."""
+        simple = _SIMPLE_CSS.fullmatch(selector)
+        if simple is None:
+            return None
+        table = self.by_class if simple["sign"] == "." else self.by_id
+        tag = simple["tag"]
+        return [e for e in table.get(simple["name"], ()) if (tag is None or e.tag == tag) and self._attached(e)]
+
+    def _attached(self, element: HtmlElement | None) -> bool:
+        """Still in the page (a dropped element keeps its document, so walk up to the root)."""
+        while element is not None:
+            if element is self.tree:
+                return True
+            element = element.getparent()
+        return False
+
+
+def _file_hits(tree: HtmlElement, rule_file: RuleFile,
+               index: ClassIndex | None = None) -> tuple[list[tuple[str, HtmlElement]], list[str]]:
     """(selector, element) pairs a rule file's selectors match, outermost only; and bad-selector warnings."""
     from lxml.html import HtmlElement
 
     pairs: list[tuple[str, HtmlElement]] = []
     warnings: list[str] = []
     for selector, css in selectors(rule_file):
+        found = index.select(selector) if index is not None and css else None
         try:
-            found = _compiled(selector, css)(tree)
+            if found is None:
+                found = _compiled(selector, css)(tree)
         except ValueError as exc:
             warnings.append(f"{rule_file.path}: {exc}")
             continue
@@ -230,8 +275,9 @@ def remove_elements(tree: HtmlElement, files: Iterable[RuleFile],
     removals: list[DomRemoval] = []
     warnings: list[str] = []
     page_chars = _paragraph_chars(tree)
+    index = ClassIndex(tree)
     for rule_file in files:
-        hits, bad = _file_hits(tree, rule_file)
+        hits, bad = _file_hits(tree, rule_file, index)
         warnings.extend(bad)
         held = sum(_paragraph_chars(e) for _, e in hits)
         if guard and held >= MIN_GUARDED_CHARS and held > MAX_PARAGRAPH_SHARE * page_chars:

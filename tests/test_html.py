@@ -134,3 +134,19 @@ def test_clean_mixed_folder(tmp_path):
     assert "Share this:" not in (out / "c.md").read_text(encoding="utf-8")
     records = [json.loads(line) for line in (out / "d.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == [1, 2] and all("Share" not in r["text"] for r in records)
+
+
+def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
+    from lxml import html as lxml_html
+
+    from cleaner.html import ClassIndex, _compiled
+
+    tree = lxml_html.fromstring(
+        '<html><body><div class="share bar" id="top"><p class="share">a</p></div>'
+        '<article><p>text</p><aside class="bar">b</aside></article><span class="share"></span></body></html>')
+    index = ClassIndex(tree)
+    for selector in (".share", "div.share", "p.share", "#top", ".bar", ".absent", "aside.bar"):
+        assert index.select(selector) == _compiled(selector, True)(tree), selector
+    assert index.select("[id^=top]") is None  # not simple: left to XPath
+    tree.get_element_by_id("top").drop_tree()
+    assert index.select(".share") == _compiled(".share", True)(tree) == tree.xpath("//span")
