@@ -133,7 +133,7 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     text = normalise(source.text)
-    sites = match_sites(ruleset, source.url, text)
+    sites = match_sites(ruleset, source.url, text, imported=False)
     lines = split_lines(text)
     warnings: list[str] = []
     groups = (ruleset.generic_rules, *(m.file.rules for m in sites))

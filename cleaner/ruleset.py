@@ -38,8 +38,12 @@ class RuleSet:
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
     ftr_dir: str | None = None  # imported FiveFilters files, the fallback when no loaded file matches
 
-    def site_for_host(self, host: str) -> tuple[RuleFile, str] | None:
+    def site_for_host(self, host: str, *, imported: bool = True) -> tuple[RuleFile, str] | None:
         """The site file for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com).
+
+        ``imported=False`` leaves out the imported FiveFilters files: they hold
+        DOM rules only, so the text stage has no use for them (and need not
+        parse one per new domain).
 
         Precedence beats specificity: a hand-written ``reuters.com`` file wins
         over an imported file that names ``www.reuters.com``; between files of
@@ -54,7 +58,7 @@ class RuleSet:
                 best = (found[0], i, found[1], candidate)
         if best:
             return best[2], best[3]
-        if self.ftr_dir:
+        if self.ftr_dir and imported:
             from .ftr_index import load_index
 
             return load_index(self.ftr_dir).site_for_host(host)

@@ -30,12 +30,12 @@ def host_of(url: str | None) -> str | None:
     return host.lower() if host else None
 
 
-def match_sites(ruleset: RuleSet, url: str | None, text: str) -> list[SiteMatch]:
-    """Site files for this document, most specific first."""
+def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool = True) -> list[SiteMatch]:
+    """Site files for this document, most specific first (``imported``: see RuleSet.site_for_host)."""
     matches: list[SiteMatch] = []
     host = host_of(url)
     if host:
-        found = ruleset.site_for_host(host)
+        found = ruleset.site_for_host(host, imported=imported)
         if found:
             matches.append(SiteMatch(found[0], f"domain {found[1]}"))
     window = text[:FINGERPRINT_WINDOW]

@@ -127,3 +127,8 @@ def test_catastrophic_regex_is_skipped_with_a_warning_not_a_hang(tmp_path):
     document = clean_text(text, rules=rules)
     assert "a" * 40 + "!" in document.body
     assert any("evil/promo" in w and "timed out" in w for w in document.warnings)
+
+
+def test_the_text_stage_does_not_look_up_imported_files(ruleset):
+    assert ruleset.site_for_host("www.nytimes.com", imported=False) is None
+    assert ruleset.site_for_host("www.reuters.com", imported=False)[0].name == "sites/reuters.com"
