@@ -67,6 +67,8 @@ def in_process(records: list[dict]) -> dict[str, float | None]:
     ruleset = load_ruleset()
     results: dict[str, float | None] = {
         "text": per_file(lambda r: clean_source(Source(text=r["dirty_full"], url=r["url"]), ruleset), records),
+        "text_extracted": per_file(lambda r: clean_source(Source(text=r["dirty_recall"], url=r["url"]), ruleset),
+                                   records),
         "trafilatura": per_file(lambda r: trafilatura.extract(r["html"], include_comments=False), records),
         "html": None,
     }
@@ -154,7 +156,10 @@ def main() -> None:
     text_x = timing["trafilatura"] / timing["text"]
     lines += ["Per file, in process (warm):", "", "| mode | ms/file | vs bare trafilatura |", "| --- | --- | --- |",
               f"| bare `trafilatura.extract(html)` | {timing['trafilatura'] * 1e3:.2f} | 1.00x |",
-              f"| cleaner text mode (`dirty_full`) | {timing['text'] * 1e3:.3f} | {text_x:.0f}x faster |"]
+              f"| cleaner text mode (`dirty_full`: all visible text of the page) | {timing['text'] * 1e3:.3f} | "
+              f"{text_x:.1f}x faster |",
+              f"| cleaner text mode (`dirty_recall`: already extracted text, the seeds' kind) | "
+              f"{timing['text_extracted'] * 1e3:.3f} | {timing['trafilatura'] / timing['text_extracted']:.1f}x faster |"]
     if timing["html"] is not None:
         lines.append(f"| cleaner HTML mode (`html`) | {timing['html'] * 1e3:.2f} | "
                      f"{timing['html'] / timing['trafilatura']:.2f}x the time |")
@@ -200,7 +205,9 @@ def main() -> None:
 def targets(text_x: float, timing: dict, speedup: float, startup_x: float) -> list[str]:
     """Each agreed target with its figure and whether it is met, so the section cannot flatter."""
     html_x = timing["html"] / timing["trafilatura"] if timing["html"] is not None else None
-    checks = [(f"text mode >= 50x faster per file than bare trafilatura: {text_x:.1f}x", text_x >= 50),
+    extracted_x = timing["trafilatura"] / timing["text_extracted"]
+    checks = [(f"text mode >= 50x faster per file than bare trafilatura: {text_x:.1f}x on dirty_full, "
+               f"{extracted_x:.1f}x on dirty_recall", min(text_x, extracted_x) >= 50),
               (f"all cores >= 1.7x one core (text): {speedup:.2f}x", speedup >= 1.7),
               (f"cleaner check start-up < 5x python -c pass: {startup_x:.1f}x", startup_x < 5)]
     if html_x is not None:
