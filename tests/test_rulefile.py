@@ -132,3 +132,13 @@ def test_catastrophic_regex_is_skipped_with_a_warning_not_a_hang(tmp_path):
 def test_the_text_stage_does_not_look_up_imported_files(ruleset):
     assert ruleset.site_for_host("www.nytimes.com", imported=False) is None
     assert ruleset.site_for_host("www.reuters.com", imported=False)[0].name == "sites/reuters.com"
+
+
+def test_a_rule_file_cannot_run_code(tmp_path):
+    marker = tmp_path / "pwned"
+    path = write(tmp_path, f"description: !!python/object/apply:os.system ['touch {marker}']\n"
+                           "rules: !!python/object/apply:builtins.exec ['import os']\n")
+    with pytest.raises(RuleError) as caught:
+        load_rule_file(path)
+    assert str(caught.value).startswith(f"{path}:1: ")
+    assert not marker.exists()
