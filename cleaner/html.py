@@ -51,6 +51,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .document import DomRemoval
+from .ruletest import Failure
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
@@ -93,19 +94,6 @@ class Extraction:
     removals: tuple[DomRemoval, ...]
     warnings: tuple[str, ...]
     metadata_from: dict[str, str] = field(default_factory=dict)  # header field -> rule file whose XPath gave it
-
-
-@dataclass(frozen=True)
-class HtmlFailure:
-    """An html test snippet that a rule file's selectors did not handle as its test says."""
-
-    file: str
-    expected: str  # "remove" or "keep"
-    snippet: str
-
-    def __str__(self) -> str:
-        verb = "did not remove the text of" if self.expected == "remove" else "removed text of"
-        return f"{self.file}: html {verb}: {self.snippet[:120]!r}"
 
 
 def _kind(rule_file: RuleFile) -> str:
@@ -604,21 +592,21 @@ def _snippet_text(snippet: str, rule_file: RuleFile | None) -> tuple[str, list[s
     return _text(tree), warnings
 
 
-def test_html(rule_file: RuleFile) -> list[HtmlFailure]:
+def test_html(rule_file: RuleFile) -> list[Failure]:
     """Run a rule file's ``html.tests``: a ``remove`` snippet loses all its text, a ``keep`` one none.
 
     The size guard is off here: a selector broad enough to hit an article
     wrapper must fail its keep test rather than be saved by the guard.
     """
     tests = (rule_file.html or {}).get("tests") or {}
-    failures: list[HtmlFailure] = []
+    failures: list[Failure] = []
     for expected in ("remove", "keep"):
         for snippet in tests.get(expected, []):
             before, _ = _snippet_text(snippet, None)
             after, warnings = _snippet_text(snippet, rule_file)
             ok = (before and not after) if expected == "remove" else after == before
             if warnings or not ok:
-                failures.append(HtmlFailure(rule_file.path, expected, snippet))
+                failures.append(Failure(rule_file.path, expected, snippet, kind="html"))
     return failures
 
 

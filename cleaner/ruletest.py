@@ -6,37 +6,42 @@ and each ``keep`` line is left exactly as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from .rulefile import Rule, RuleFile
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .html import HtmlFailure
+_VERBS = {("text", "remove"): "did not remove", ("text", "keep"): "removed or changed",
+          ("html", "remove"): "html did not remove the text of", ("html", "keep"): "html removed text of"}
 
 
 @dataclass(frozen=True)
 class Failure:
-    rule: Rule
+    """An example a rule (text) or a rule file's selectors (html) did not handle as the file says."""
+
+    where: str  # "FILE:LINE: RULE-ID" for a text rule, "FILE" for a file's html tests
     expected: str  # "remove" or "keep"
-    line: str
+    example: str  # the line, or the HTML snippet
+    kind: str = "text"  # text | html
 
     def __str__(self) -> str:
-        verb = "did not remove" if self.expected == "remove" else "removed or changed"
-        return f"{self.rule.file}:{self.rule.line}: {self.rule.id} {verb}: {self.line!r}"
+        example = self.example if self.kind == "text" else self.example[:120]
+        separator = " " if self.kind == "text" else ": "
+        return f"{self.where}{separator}{_VERBS[self.kind, self.expected]}: {example!r}"
 
 
 def test_rule(rule: Rule) -> list[Failure]:
+    where = f"{rule.file}:{rule.line}: {rule.id}"
     failures = []
     for line in rule.tests.get("remove", []):
         if rule.apply(line) is None:
-            failures.append(Failure(rule, "remove", line))
+            failures.append(Failure(where, "remove", line))
     for line in rule.tests.get("keep", []):
         if rule.apply(line) is not None:
-            failures.append(Failure(rule, "keep", line))
+            failures.append(Failure(where, "keep", line))
     return failures
 
 
-def test_files(files: Iterable[RuleFile]) -> tuple[int, list[Failure | HtmlFailure]]:
+def test_files(files: Iterable[RuleFile]) -> tuple[int, list[Failure]]:
     """(number of examples run, failures) over every rule of ``files``, and their ``html.tests`` snippets."""
     count, failures = 0, []
     for rule_file in files:
