@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -75,6 +75,9 @@ BYLINE_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 PARSER_DEPTH = 256  # libxml2's nesting limit; it drops what lies deeper
 FLAT_DEPTH = 200  # flatten() keeps tags down to this depth
+# Whether some element sits at PARSER_DEPTH: one child step per level visits each element once, where
+# ``//*[count(ancestor::*) >= 255]`` walked every element's ancestors (twice the cost of this on the dev set).
+_AT_PARSER_DEPTH = "boolean(" + "/*" * PARSER_DEPTH + ")"
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
 _BLOCK = frozenset("address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
                    "header li main nav ol p pre section table td th tr ul".split())
@@ -138,7 +141,7 @@ def parse(html: str) -> HtmlElement | None:
     from trafilatura.utils import load_html
 
     tree = load_html(html)
-    if tree is not None and tree.xpath(f"boolean(//*[count(ancestor::*) >= {PARSER_DEPTH - 1}])"):
+    if tree is not None and _compiled(_AT_PARSER_DEPTH, False)(tree):
         tree = load_html(flatten(html))
     return tree
 
@@ -305,13 +308,49 @@ def _metadata(doc: Any, url: str | None) -> dict[str, Any]:
 
 
 def _extract(tree: HtmlElement, url: str | None) -> Any:
-    """trafilatura's document (text and metadata) for a tree, or None when it finds nothing."""
+    """trafilatura's document (text and metadata) for a tree, or None when it finds nothing.
+
+    trafilatura works on a copy: ``tree`` stays as it was, so an imported
+    file's pass can start from it without parsing the page again.
+    """
     import trafilatura
 
     return trafilatura.bare_extraction(tree, url=url, with_metadata=True, **EXTRACT_OPTIONS)
 
 
+def _extract_text(tree: HtmlElement, url: str | None) -> str:
+    """trafilatura's text alone for a tree ('' when it finds nothing).
+
+    Without metadata, which costs a third of an extraction and which the
+    guarded pass does not use (its header fields come from the file's XPaths);
+    the text is the same, as trafilatura uses the URL only for links and images.
+    """
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
+    return (doc.text or "") if doc is not None else ""
+
+
 # --- imported FiveFilters files: a guarded pass, checked against trafilatura's own text ---
+
+@dataclass(frozen=True)
+class Pruned:
+    """A parsed page after the hand-written files' DOM rules: where an imported file's pass starts."""
+
+    tree: HtmlElement
+    removals: tuple[DomRemoval, ...]
+    warnings: tuple[str, ...]
+    text: str | None = None  # trafilatura's text of this very tree, when it was extracted already
+
+
+def prune(markup: str, own: list[RuleFile]) -> Pruned | None:
+    """``markup`` parsed, with the hand-written files' selectors applied; None when it makes no tree."""
+    tree = parse(markup)
+    if tree is None:
+        return None
+    removals, warnings = remove_elements(tree, own)
+    return Pruned(tree, tuple(removals), tuple(warnings))
+
 
 @dataclass(frozen=True)
 class ImportedPass:
@@ -408,22 +447,22 @@ def _strip_hits(tree: HtmlElement, rule_file: RuleFile, body: list[HtmlElement],
     return safe, warnings
 
 
-def imported_pass(html: str, own: list[RuleFile], rule_file: RuleFile, reference: str,
-                  url: str | None) -> ImportedPass:
+def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url: str | None) -> ImportedPass:
     """Apply an imported file under guards; its text is used only if it keeps KEEP_SHARE of ``reference``.
 
-    ``reference`` is what trafilatura extracted after the hand-written rules:
-    its text is the yardstick for everything the imported file does. The
-    find/replace pairs run first on the raw markup, then the metadata XPaths
-    (before anything is stripped, as in FTR), the body XPath, the strips; if
-    the result lost more than the measured share of the in-scope reference
-    text (a replacement that broke the markup, strips that add up), the first
-    extraction stands and a warning says why.
+    ``start`` is the page after the hand-written rules (and the file's
+    find/replace pairs, run on the raw markup; None when they leave nothing to
+    parse); ``reference`` is what trafilatura extracted after the hand-written
+    rules: its text is the yardstick for everything the imported file does.
+    The metadata XPaths run first (before anything is stripped, as in FTR),
+    then the body XPath, the strips; if the result lost more than the measured
+    share of the in-scope reference text (a replacement that broke the markup,
+    strips that add up), the first extraction stands and a warning says why.
+    trafilatura runs again only when the file changed the tree it would read.
     """
-    tree = parse(apply_replacements(html, [*own, rule_file]))
-    if tree is None:
+    if start is None:
         return ImportedPass(None, (), {}, (f"{rule_file.name}: html.replace leaves nothing to parse; not used",))
-    removals, warnings = remove_elements(tree, own)
+    tree, removals, warnings = start.tree, list(start.removals), list(start.warnings)
     metadata = _site_metadata(tree, rule_file)
     lines = _lines(reference)
     body, disagrees = _body_nodes(tree, rule_file, lines)
@@ -435,17 +474,16 @@ def imported_pass(html: str, own: list[RuleFile], rule_file: RuleFile, reference
         removals.append(DomRemoval(rule_file=rule_file.name, selector=selector,
                                    text=_text(element)[:SNIPPET_CHARS], kind="html"))
         element.drop_tree()
-    text = _body_text(tree, body, reference, url) if body else _text_of(_extract(tree, url))
+    if body:
+        text = _body_text(tree, body, reference, url)
+    else:
+        text = start.text if start.text is not None and not hits else _extract_text(tree, url)
     kept = _share(in_scope, _key(text))
     if kept < KEEP_SHARE:
         warnings.append(f"{rule_file.name}: its rules keep {kept:.0%} of the article text (under "
                         f"{KEEP_SHARE:.0%}); the extraction without them stands")
         return ImportedPass(None, (), metadata, tuple(warnings))
     return ImportedPass(text, tuple(removals), metadata, tuple(warnings))
-
-
-def _text_of(doc: Any) -> str:
-    return (doc.text or "") if doc is not None else ""
 
 
 def _body_text(tree: HtmlElement, body: list[HtmlElement], reference: str, url: str | None) -> str:
@@ -466,7 +504,7 @@ def _body_text(tree: HtmlElement, body: list[HtmlElement], reference: str, url: 
     page.append(lxml_html.Element("head") if head is None else head)
     page.append(lxml_html.Element("body"))
     page[1].extend(body)
-    return "\n".join(_put_back(_text_of(_extract(page, url)).split("\n"), wanted, held))
+    return "\n".join(_put_back(_extract_text(page, url).split("\n"), wanted, held))
 
 
 def _put_back(lines: list[str], reference: list[str], held: str) -> list[str]:
@@ -544,17 +582,19 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
     this first extraction, which is kept whenever that pass would lose its text.
     """
     own = [f for f in files if not is_imported(f)]
-    tree = parse(apply_replacements(html, own))
-    if tree is None:
+    markup = apply_replacements(html, own)
+    first = prune(markup, own)
+    if first is None:
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
-    removals, warnings = remove_elements(tree, own)
-    doc = _extract(tree, url)
+    removals, warnings = first.removals, list(first.warnings)
+    doc = _extract(first.tree, url)
     if doc is None:
-        return Extraction(text="", metadata={}, removals=tuple(removals), warnings=tuple(warnings))
+        return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
     text, metadata, sources = _without_title(doc.text or "", doc.title), _metadata(doc, url), {}
+    first = replace(first, text=doc.text or "")
     for rule_file in (f for f in files if is_imported(f)):
-        found = imported_pass(html, own, rule_file, text, url)
-        warnings.extend(found.warnings)
+        found = imported_pass(_start(markup, own, rule_file, first), rule_file, text, url)
+        warnings.extend(w for w in found.warnings if w not in warnings)
         if found.text is not None:
             text, removals = _without_title(found.text, doc.title), found.removals
         filled = {key: value for key, value in found.metadata.items() if key not in metadata}
@@ -562,6 +602,17 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
         sources.update(dict.fromkeys(filled, rule_file.name))
     return Extraction(text=text, metadata=metadata, removals=tuple(removals), warnings=tuple(warnings),
                       metadata_from=sources)
+
+
+def _start(markup: str, own: list[RuleFile], rule_file: RuleFile, first: Pruned) -> Pruned | None:
+    """Where an imported file's pass starts: a copy of the first pass's tree, unless its find/replace
+    pairs change the markup, which is then parsed and pruned again (parsing costs more than copying)."""
+    from copy import deepcopy
+
+    replaced = apply_replacements(markup, [rule_file])
+    if replaced == markup:
+        return replace(first, tree=deepcopy(first.tree))
+    return prune(replaced, own)
 
 
 def _without_title(text: str, title: str | None) -> str:
