@@ -4,13 +4,20 @@ How a run goes
 --------------
 The main process walks the inputs (sorted, hidden entries and the output
 folder skipped) and hands files to a process pool (``--jobs``, default all
-cores; each worker receives the loaded RuleSet once, at start). At most
-``4 x jobs`` files are in flight and results are consumed in input order, so
-memory stays flat however many files there are, and logs, stdout and the
-report come out in the same order whatever the number of workers. A worker
-does the whole job for one file: hash, resume check, read, clean, render,
-write. An output depends only on its input, the rules and the options, never
-on file order or worker count.
+cores; each worker receives the loaded RuleSet once, at start) in chunks of
+consecutive files, sized to about ``CHUNK_SECONDS`` of measured work: a task
+per file would cost the main process more IPC than a small text file's
+cleaning, and it shares the cores with the workers. At most ``4 x jobs``
+chunks are in flight and results are consumed in input order, so memory
+stays flat however many files there are, and logs, stdout and the report come
+out in the same order whatever the number of workers. With ``--jobs 1``
+files are cleaned in the main process, with no pool. A worker does the whole
+job for one file: hash, resume check, read, clean, render, write. An output
+depends only on its input, the rules and the options, never on file order or
+worker count. A worker that dies (out of memory, killed) breaks the pool: a
+new one is started and the chunks that were in flight are redone one file at
+a time, so only a file that kills a worker again is reported (``worker
+died``).
 
 Outputs
 -------
@@ -33,10 +40,15 @@ cleaner version. The main process looks each input's row up and sends it
 with the task; the worker hashes its input, and skips it when the stored key
 matches and the stored outputs still exist (``force`` redoes all). So workers
 never open the store, and may run on other machines (``--engine dask``).
-Only the main process writes, one committed transaction per finished file,
-after the output was renamed into place. SQLite commits are atomic, so a kill at any
-moment leaves the store consistent: a file whose output landed but whose row
-did not is simply redone, and no row ever points at a missing output. Lookups
+Only the main process writes, a file's row after its output was renamed
+into place, and commits the rows of finished files in one transaction once
+``COMMIT_SECONDS`` have passed since the last commit (and at the end): a
+commit per file cost the main process more than cleaning a small file.
+SQLite commits are atomic, so a kill at any moment leaves the store
+consistent and no row ever points at a missing output; the files finished
+since the last commit are redone on the rerun, find their output identical
+and leave it alone (``unchanged``). So a kill loses and duplicates nothing.
+Lookups
 go by primary key, so the store is never loaded whole into memory. Errors
 are not stored: a failed file is retried on the next run. For an output
 folder behind a URL (``s3://...``) the store is a local folder keyed by the
@@ -75,7 +87,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, TextIO
 
@@ -88,8 +100,11 @@ from .ruleset import RuleSet
 NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were articles
 MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 STATE_DIR = ".cleaner-state"
-IN_FLIGHT_PER_JOB = 4
+IN_FLIGHT_PER_JOB = 4  # pool tasks in flight per worker: enough to keep it busy while the main process collects
+CHUNK_SECONDS = 0.05  # a pool task holds about this much work (see _ChunkSize)
+MAX_CHUNK = 64  # files in one pool task at most
 PART_BYTES = 8 << 20  # a local JSONL file larger than this is cleaned in parts of about this size
+COMMIT_SECONDS = 0.5  # the resume state is committed at most this often (see StateStore.record)
 RUNNING = "running"  # a marker in the state folder while a run writes; left behind by a crash
 _OUR_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # write_atomic's mkstemp names: .NAME.XXXXXXXX.tmp
 
@@ -146,7 +161,11 @@ class FileResult:
         return next(iter(self.statuses)) if len(self.statuses) == 1 and self.records == 1 else None
 
     def row(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("key", "rendered", "diff")}
+        """The report's fields, shallow: the row is serialised at once, so asdict's deep copy would be waste."""
+        return {name: getattr(self, name) for name in ROW_FIELDS}
+
+
+ROW_FIELDS = tuple(f.name for f in fields(FileResult) if f.name not in ("key", "rendered", "diff"))
 
 
 @dataclass
@@ -369,6 +388,8 @@ class StateStore:
 
     def __init__(self, folder: Path, *, readonly: bool = False):
         path = folder / "state.sqlite"
+        self.pending: list[tuple[str, str, str]] = []  # finished, not yet committed: (input, key, row)
+        self.committed = time.monotonic()
         if readonly:
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
             return
@@ -389,12 +410,30 @@ class StateStore:
             return None
         return (found[0], json.loads(found[1])) if found else None
 
-    def record(self, relative: str, key: str, row: dict[str, Any]) -> None:
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", (relative, key, json.dumps(row)))
+    def record(self, relative: str, key: str, row: str) -> None:
+        """Store a finished file's row (JSON), committed with the others once COMMIT_SECONDS have passed.
+
+        A commit per file cost the main process more than a fast file's whole
+        cleaning; a kill now redoes the rows not yet committed, whose outputs
+        are found identical and left alone.
+        """
+        self.pending.append((relative, key, row))
+        if time.monotonic() - self.committed >= COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write the pending rows in one transaction."""
+        if self.pending:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO done VALUES (?, ?, ?)", self.pending)
+            self.pending.clear()
+        self.committed = time.monotonic()
 
     def close(self) -> None:
+        """Commit what is pending (a run that stops on an exception keeps its finished files) and close."""
         if self.db is not None:
+            if self.pending:
+                self.commit()
             self.db.close()
 
 
@@ -609,15 +648,46 @@ def _pool_task(task: Task) -> FileResult:
     return process_file(task, _worker["ruleset"], _worker["options"])
 
 
+def _pool_chunk(tasks: list[Task]) -> tuple[list[FileResult], float]:
+    """Several files as one pool task: their results, and the worker's seconds on them (to size later chunks)."""
+    started = time.perf_counter()
+    results = [_pool_task(task) for task in tasks]
+    return results, time.perf_counter() - started
+
+
 # --- the run (main process) ---
 
+class _ChunkSize:
+    """How many files a pool task holds: about CHUNK_SECONDS of work, from the seconds per file seen so far.
+
+    One file per task costs the main process an IPC round, a pickle and a
+    wake-up per file, which rivals the cleaning of a small text file; a long
+    task leaves one core idle at the end of the run. So tasks start at one
+    file and grow to CHUNK_SECONDS of measured work (never more than
+    MAX_CHUNK files).
+    """
+
+    def __init__(self) -> None:
+        self.per_file: float | None = None  # moving average of a worker's seconds per file
+
+    def learn(self, seconds: float, files: int) -> None:
+        seen = seconds / files
+        self.per_file = seen if self.per_file is None else 0.7 * self.per_file + 0.3 * seen
+
+    def files(self) -> int:
+        if self.per_file is None:
+            return 1
+        return max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(self.per_file, 1e-6))))
+
+
 class _Pool:
-    """Ordered, bounded execution: in-process for one job, a process pool otherwise."""
+    """Ordered, bounded execution: in-process for one job, a process pool (tasks of several files) otherwise."""
 
     def __init__(self, ruleset: RuleSet, options: BatchOptions):
         self.jobs = max(1, options.jobs)
         self.args = (ruleset, options)
         self.executor: ProcessPoolExecutor | None = None
+        self.size = _ChunkSize()
         if self.jobs == 1:
             _init_worker(*self.args)
         else:
@@ -637,25 +707,70 @@ class _Pool:
             for task in tasks:
                 yield task, settled(task) or _pool_task(task)
             return
-        window: deque[tuple[Task, Future | FileResult]] = deque()
-        for task in tasks:
-            window.append((task, settled(task) or self.executor.submit(_pool_task, task)))
+        window: deque[tuple[list[Task], Future | list[FileResult]]] = deque()
+        for chunk, done in self._chunks(tasks):
+            window.append((chunk, done or self._submit(chunk)))
             if len(window) >= self.jobs * IN_FLIGHT_PER_JOB:
-                yield self._collect(*window.popleft())
+                yield from self._collect(*window.popleft())
         while window:
-            yield self._collect(*window.popleft())
+            yield from self._collect(*window.popleft())
 
-    def _collect(self, task: Task, pending: Future | FileResult) -> tuple[Task, FileResult]:
+    def _chunks(self, tasks: Iterator[Task]) -> Iterator[tuple[list[Task], list[FileResult] | None]]:
+        """Tasks grouped for the pool, in order; a settled task comes alone with its result (no worker needed).
+
+        A part of a large JSONL file is a chunk on its own: it is already about PART_BYTES of work.
+        """
+        chunk: list[Task] = []
+        for task in tasks:
+            done = settled(task)
+            if chunk and (done is not None or task.part is not None):
+                yield chunk, None
+                chunk = []
+            if done is not None:
+                yield [task], [done]
+                continue
+            chunk.append(task)
+            if task.part is not None or len(chunk) >= self.size.files():
+                yield chunk, None
+                chunk = []
+        if chunk:
+            yield chunk, None
+
+    def _collect(self, chunk: list[Task], pending: Future | list[FileResult]) -> Iterator[tuple[Task, FileResult]]:
         from concurrent.futures.process import BrokenProcessPool
 
-        if isinstance(pending, FileResult):
-            return task, pending
+        if isinstance(pending, list):
+            yield from zip(chunk, pending)
+            return
         try:
-            return task, pending.result()
-        except BrokenProcessPool as exc:  # a worker died (out of memory, killed): restart, report, go on
+            results, seconds = pending.result()
+        except BrokenProcessPool:  # a worker died (out of memory, killed): find the file that killed it
+            yield from self._one_by_one(chunk)
+            return
+        self.size.learn(seconds, len(chunk))
+        yield from zip(chunk, results)
+
+    def _one_by_one(self, chunk: list[Task]) -> Iterator[tuple[Task, FileResult]]:
+        """A chunk whose worker died, each file alone on a sound pool: only a file that kills a worker is an error."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        for task in chunk:
+            try:
+                (result,), _ = self._submit([task]).result()
+            except BrokenProcessPool as exc:
+                result = FileResult(input=str(task.path), action="error", error=f"worker died: {exc}")
+            yield task, result
+
+    def _submit(self, chunk: list[Task]) -> Future:
+        """Hand a chunk to the pool; to a new pool when a worker died (chunks in flight come back failed)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.executor.submit(_pool_chunk, chunk)
+        except BrokenProcessPool:  # submit refuses once the pool knows a worker died
             self.executor.shutdown(wait=False, cancel_futures=True)
             self._start()
-            return task, FileResult(input=str(task.path), action="error", error=f"worker died: {exc}")
+            return self.executor.submit(_pool_chunk, chunk)
 
     def close(self) -> None:
         if self.executor is not None:
@@ -857,11 +972,14 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
                     continue
             summary.add(result)
             _log(result, progress, log, stdout)
-            if options.writes and state is not None and result.key and not result.error \
-                    and result.action != "skipped":
-                state.record(task.relative.as_posix(), result.key, result.row())
-            if rows is not None:
-                rows.write(json.dumps(result.row(), ensure_ascii=False) + "\n")
+            recorded = options.writes and state is not None and result.key and not result.error \
+                and result.action != "skipped"
+            if recorded or rows is not None:
+                row = json.dumps(result.row(), ensure_ascii=False)  # once, for the state and the report
+                if recorded:
+                    state.record(task.relative.as_posix(), result.key, row)
+                if rows is not None:
+                    rows.write(row + "\n")
             progress.advance()
     finally:
         joiner.abandon()

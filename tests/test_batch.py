@@ -1,6 +1,7 @@
 """`cleaner clean` as a batch: parallel, resumable, killable, reported."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -8,15 +9,28 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from cleaner.batch import BatchOptions, run_batch
 from cleaner.inputs import read_source
 from cleaner.pipeline import clean_source
+from cleaner.ruleset import RuleSet
 from conftest import SEEDS, SEED_STEMS
 
 RAW = SEEDS / "raw"
+KILLER_HOST = "worker-killer.example"
+
+
+class WorkerKillingRules(RuleSet):
+    """The shipped rules, except that a page of KILLER_HOST ends the worker on the spot, as the OOM killer would."""
+
+    def site_for_host(self, host: str, **kwargs):
+        if host == KILLER_HOST:
+            os._exit(9)
+        return super().site_for_host(host, **kwargs)
 
 
 def run(*args, cwd=None):
@@ -184,3 +198,16 @@ def test_multi_record_input_gives_one_jsonl_output(tmp_path):
     lines = (tmp_path / "out" / "crawl.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and all(json.loads(line) for line in lines)
     assert report_of(tmp_path / "r.json")["files"][0]["records"] == 2
+
+
+def test_a_worker_that_dies_costs_its_file_only(tmp_path, ruleset):
+    copy_seeds(tmp_path / "in", copies=6)  # 30 files, several to a pool task
+    killer = tmp_path / "in" / "c0002" / "killer.txt"
+    killer.write_text(f"---\nurl: https://{KILLER_HOST}/a\n---\n" + (RAW / f"{SEED_STEMS[0]}.txt").read_text())
+    rules = WorkerKillingRules(**{f.name: getattr(ruleset, f.name) for f in fields(RuleSet)})
+    log = io.StringIO()
+    summary = run_batch([tmp_path / "in"], rules, BatchOptions(out_dir=tmp_path / "out", jobs=2), log=log)
+    assert [path for path, _ in summary.errors] == [str(killer)]
+    assert summary.errors[0][1].startswith("worker died")
+    assert summary.actions["error"] == 1 and summary.actions["written"] + summary.actions.get("unchanged", 0) == 30
+    assert len(list((tmp_path / "out").rglob("*.md"))) == 30
