@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .document import STATUSES, Document, Source
+from .gates import fold
 from .metadata import extract, take_title_and_section
 from .rulefile import Rule
 from .ruleset import RuleSet
@@ -78,8 +79,7 @@ def _depends_on_position(rule: Rule) -> bool:
                                                                                    "strip")
 
 
-def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tuple[tuple[Rule, ...], ...],
-           known: dict[str, Any]) -> None:
+def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any]) -> None:
     """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
 
     ``in_first``/``in_last`` windows and cut spans count lines, so once residue
@@ -92,12 +92,11 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], groups: tu
     SETTLE_PASSES so a pathological document cannot loop for long.
     """
     rules = [rule for rule in rules if _depends_on_position(rule)]
-    groups = (tuple(rules),)
     for _ in range(SETTLE_PASSES):
         before = _state(lines)
         heads = _heads(lines, known)
         found: list[str] = []
-        classify([line for line in lines if line.kept and line not in heads], rules, found, groups)
+        classify([line for line in lines if line.kept and line not in heads], rules, found)
         warnings.extend(w for w in found if w not in warnings)
         drop_duplicates(lines)
         if _state(lines) == before:
@@ -133,16 +132,16 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     text = normalise(source.text)
-    sites = match_sites(ruleset, source.url, text, imported=False)
-    lines = split_lines(text)
+    folded = fold(text)  # once for the document: fingerprints and every line's gates read it
+    sites = match_sites(ruleset, source.url, text, imported=False, folded=folded)
+    lines = split_lines(text, folded)
     warnings: list[str] = []
-    groups = (ruleset.generic_rules, *(m.file.rules for m in sites))
     rules = active_rules(ruleset, sites)
-    classify(lines, rules, warnings, groups)
+    classify(lines, rules, warnings)
     drop_duplicates(lines)
     known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
              **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
-    settle(lines, rules, warnings, groups, known)
+    settle(lines, rules, warnings, known)
     found, _ = extract(lines, known)
     removals = sorted((r for line in lines for r in ([line.removal] if line.removal else []) + line.strips),
                       key=lambda r: r.line)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 T = TypeVar("T")
-_CODE = ("rulefile.py", "ruleset.py", "rulecache.py", "schema/rule-file.schema.json")
+_CODE = ("rulefile.py", "gates.py", "ruleset.py", "rulecache.py", "schema/rule-file.schema.json")
 
 
 def cache_dir() -> Path:

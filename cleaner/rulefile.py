@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import regex
 
+from .gates import NO_GATE, Gate, gate_for
+
 RULE_TIMEOUT = 0.25  # seconds one regex call may take before the rule is skipped
 DEFAULT_MAX_WORDS = {"drop": 20, "cut-to-end": 20, "cut-from-start": 20, "header": 80, "strip": None}
 DEFAULT_MAX_CUT_CHARS = 2000
@@ -46,6 +48,7 @@ class Rule:
     field: str | None = None
     max_chars: int = DEFAULT_MAX_CUT_CHARS
     tests: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    gate: Gate = NO_GATE  # what a line must hold for the regex to have a chance (gates.py)
 
     def apply(self, line: str, words: int | None = None) -> str | None:
         """Return None when the rule does not touch ``line``, else what is left of it.
@@ -140,11 +143,12 @@ def _compile_rule(path: Path, name: str, data: Any, index: int) -> Rule:
     spec = data["rules"][index]
     where = ["rules", index]
     action = spec["action"]
+    ignore_case = spec["case"] == "insensitive"
     return Rule(
         id=f"{name}/{spec['id']}",
         kind=spec["kind"],
         action=action,
-        pattern=_compile(path, data, where + ["match"], spec["match"], spec["case"] == "insensitive"),
+        pattern=_compile(path, data, where + ["match"], spec["match"], ignore_case),
         file=str(path),
         line=_yaml_line(data, where) or 0,
         max_words=spec.get("max_words", DEFAULT_MAX_WORDS[action]),
@@ -153,6 +157,7 @@ def _compile_rule(path: Path, name: str, data: Any, index: int) -> Rule:
         field=spec.get("field"),
         max_chars=spec.get("max_chars", DEFAULT_MAX_CUT_CHARS),
         tests={k: [str(x) for x in v] for k, v in (spec.get("tests") or {}).items()},
+        gate=gate_for(spec["match"], ignore_case, whole_line=action != "strip"),
     )
 
 

@@ -7,8 +7,12 @@ site file that matches applies (the domain's first).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+import regex
+
+from .gates import fold, gate_for
 from .rulefile import RULE_TIMEOUT, RuleFile
 from .ruleset import RuleSet
 
@@ -30,8 +34,12 @@ def host_of(url: str | None) -> str | None:
     return host.lower() if host else None
 
 
-def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool = True) -> list[SiteMatch]:
-    """Site files for this document, most specific first (``imported``: see RuleSet.site_for_host)."""
+def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool = True,
+                folded: str | None = None) -> list[SiteMatch]:
+    """Site files for this document, most specific first (``imported``: see RuleSet.site_for_host).
+
+    ``folded``: ``gates.fold(text)``, when the caller has it.
+    """
     matches: list[SiteMatch] = []
     host = host_of(url)
     if host:
@@ -39,10 +47,14 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
         if found:
             matches.append(SiteMatch(found[0], f"domain {found[1]}"))
     window = text[:FINGERPRINT_WINDOW]
+    folded = fold(window) if folded is None else folded  # a longer text only lets more searches through
     for site in ruleset.fingerprinted_sites():
         if any(m.file is site for m in matches):
             continue
         for pattern in site.fingerprints:
+            needles = _needles(pattern.pattern, pattern.flags)
+            if needles and not any(needle in folded for needle in needles):
+                continue  # a search that cannot succeed: most documents carry no fingerprint at all
             try:
                 hit = pattern.search(window, timeout=RULE_TIMEOUT)
             except TimeoutError:
@@ -51,6 +63,12 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
                 matches.append(SiteMatch(site, f"fingerprint {pattern.pattern!r}"))
                 break
     return matches
+
+
+@lru_cache(maxsize=1024)
+def _needles(pattern: str, flags: int) -> tuple[str, ...]:
+    """Strings of which a text must hold one for the fingerprint to be found (gates.py)."""
+    return gate_for(pattern, bool(flags & regex.IGNORECASE), whole_line=False)[1]
 
 
 def site_name(matches: list[SiteMatch], url: str | None) -> str | None:

@@ -9,17 +9,21 @@ records which rule said so.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import regex
-
 from .document import Removal
-from .rulefile import RULE_TIMEOUT, Rule
+from .gates import NO_GATE, Gate, fold, passes
+from .rulefile import Rule
 
-_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SENTENCE_END = regex.compile(r"[.!?…][\"'”’)\]]*$")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_BLANK_RUN = re.compile(r"\n\n\n+")
+# what str.split() splits on, other than space and newline (tests/test_text.py checks the list)
+_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_CLOSERS = "\"'”’)]"  # may follow a sentence's last stop
 PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
 MAX_CUT_SHARE = 0.5  # a cut may never take more than half of a document's words
 SHORT_LINE_WORDS = 12  # an adjacent repeat this short, and not ending a sentence, is scraped twice
@@ -29,55 +33,69 @@ def normalise(text: str) -> str:
     """NFC, one kind of newline, no invisible characters, single spaces, no trailing blanks.
 
     Non-breaking and other Unicode spaces become plain spaces; runs of blank
-    lines become one. Wording is never changed.
+    lines become one. Wording is never changed. Most text is already clean
+    that way, so each step first looks whether it has anything to do.
     """
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip("\n")
+    text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(char in text for char in _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    for space in _ODD_SPACES:
+        if space in text:
+            text = text.replace(space, " ")
+    if "  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " ":
+        text = "\n".join(" ".join(line.split())
+                          for line in text.split("\n"))
+    return _BLANK_RUN.sub("\n\n", text).strip("\n")
+
+
+def ends_sentence(text: str) -> bool:
+    """Ends with . ! ? or …, perhaps followed by closing quotes and brackets."""
+    return text.rstrip(_CLOSERS)[-1:] in (".", "!", "?", "…")
 
 
 def looks_like_prose(text: str) -> bool:
     """A sentence-ending line of some length: what a cut must never take."""
-    return len(text.split()) >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(text))
+    return ends_sentence(text) and len(text.split()) >= PROSE_MIN_WORDS
 
 
-@dataclass
+@dataclass(eq=False, slots=True)
 class Line:
     """One non-blank line of the normalised input and what the rules decided for it."""
 
     no: int  # 1-based line number in the normalised text
     block: int  # index of the blank-line-separated block it belongs to
     text: str  # current text: fragments stripped by rules are gone from it
+    words: int  # counted once: every rule's word cap reads it
     removal: Removal | None = None  # set when the whole line left the body
     rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
     strips: list[Removal] = field(default_factory=list)
-    words: int = field(init=False)  # counted once: every rule's word cap reads it
-
-    def __post_init__(self) -> None:
-        self.words = len(self.text.split())
+    folded: str = ""  # gates.fold(text), once rules have looked at it
+    tried: set[str] = field(default_factory=set)  # ids of rules whose regex left this text as it is
+    fits: list[Rule] | None = None  # rules whose word cap and gate admit this text (_RuleIndex.fits)
+    fits_of: _RuleIndex | None = None  # the index that said so
 
     @property
     def kept(self) -> bool:
         return self.removal is None
 
     def rewrite(self, text: str) -> None:
-        """What is left after a strip rule took a fragment."""
-        self.text, self.words = text, len(text.split())
+        """What is left after a strip rule took a fragment: rules see a new text."""
+        self.text, self.words, self.folded, self.fits, self.fits_of = text, len(text.split()), "", None, None
+        self.tried.clear()
 
 
-def split_lines(text: str) -> list[Line]:
-    """Non-blank lines of normalised ``text`` with their block numbers."""
+def split_lines(text: str, folded: str | None = None) -> list[Line]:
+    """Non-blank lines of normalised ``text`` with their block numbers (``folded``: ``fold(text)``)."""
+    raws = text.split("\n")
+    foldeds = folded.split("\n") if folded is not None else [""] * len(raws)  # fold never makes a newline
     lines, block = [], 0
-    for no, raw in enumerate(text.split("\n"), start=1):
+    for no, (raw, folded_line) in enumerate(zip(raws, foldeds), start=1):
         if not raw:
             block += 1
-        else:
-            lines.append(Line(no=no, block=block, text=raw))
+        else:  # normalised: words are separated by single spaces
+            lines.append(Line(no, block, raw, raw.count(" ") + 1, folded=folded_line))
     return lines
 
 
@@ -102,16 +120,20 @@ class _Matcher:
         self.skipped: set[str] = set()
 
     def apply(self, rule: Rule, line: Line) -> str | None:
-        if rule.id in self.skipped:
+        """The rule's verdict, remembered per line text: a later pass over the same text asks again."""
+        if rule.id in self.skipped or rule.id in line.tried:
             return None
         try:
-            return rule.apply(line.text, line.words)
+            verdict = rule.apply(line.text, line.words)
         except TimeoutError:
             self.skipped.add(rule.id)
             self.warnings.append(
                 f"rule {rule.id} ({rule.file}:{rule.line}) timed out on line {line.no}; skipped for this document"
             )
             return None
+        if verdict is None:
+            line.tried.add(rule.id)
+        return verdict
 
 
 def _in_range(rule: Rule, index: int, total: int) -> bool:
@@ -122,85 +144,111 @@ def _in_range(rule: Rule, index: int, total: int) -> bool:
     return True
 
 
-LONG_LINE_WORDS = 30  # lines longer than this are only tried against rules that allow them
-PREFILTER_AFTER_LINES = 1000  # compile the prefilters once a process has seen this many lines
-_lines_seen = 0
+_KEY = 3  # a line's first letters pick the rules whose starts could fit it
+_MAX_KEYS = 50_000
+
+
+class _RuleIndex:
+    """The whole-line rules a line could match, found without running their regexes.
+
+    A rule whose gate names how a matching line starts is looked up by the
+    line's first letters; a rule whose gate only names words it must contain is
+    found by one Aho-Corasick pass over the line for all such words at once;
+    the few rules without a gate meet every line. Word caps are checked here
+    too. None of this depends on where the line sits, so a later pass over the
+    same text (settle) reuses the answer; rule order is kept, so the first rule
+    that matches still wins.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...]):
+        self.members = frozenset(rules)
+        self.whole = [r for r in rules if r.action != "strip"]
+        self.strips = [r for r in rules if r.action == "strip"]
+        self._caps = [_cap(r) for r in self.whole]
+        self._ungated = [i for i, r in enumerate(self.whole) if r.gate == NO_GATE]
+        self._by_key: dict[str, list[tuple[int, Gate]]] = {}
+        by_needle: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.whole):
+            if not rule.gate[0]:
+                for needle in rule.gate[1]:
+                    by_needle.setdefault(needle, set()).add(i)
+        self._needle_cap = max((self._caps[i] for found in by_needle.values() for i in found), default=0)
+        self._needles = _automaton(by_needle) if by_needle else None
+
+    def fits(self, folded: str, words: int) -> list[Rule]:
+        """The whole-line rules whose word cap and gate admit a line, in rule order."""
+        whole, caps = self.whole, self._caps
+        found = [i for i, (prefixes, needles) in self._prefixed(folded[:_KEY]) if words <= caps[i]
+                 and folded.startswith(prefixes) and (not needles or any(n in folded for n in needles))]
+        if self._needles is not None and words <= self._needle_cap:
+            found.extend({i for _, rules in self._needles.iter(folded) for i in rules if words <= caps[i]})
+        found.extend(i for i in self._ungated if words <= caps[i])
+        found.sort()
+        return [whole[i] for i in found]
+
+    def _prefixed(self, key: str) -> list[tuple[int, Gate]]:
+        """Rules with a start that a line beginning with ``key`` could have."""
+        found = self._by_key.get(key)
+        if found is None:
+            if len(self._by_key) > _MAX_KEYS:  # text in a script with many letters: keep memory bounded
+                self._by_key.clear()
+            found = [(i, r.gate) for i, r in enumerate(self.whole)
+                     if any(p.startswith(key) or key.startswith(p) for p in r.gate[0])]
+            self._by_key[key] = found
+        return found
+
+
+def _cap(rule: Rule) -> float:
+    return float("inf") if rule.max_words is None else rule.max_words
+
+
+def _automaton(by_needle: dict[str, set[int]]):
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for needle, found in by_needle.items():
+        automaton.add_word(needle, frozenset(found))
+    automaton.make_automaton()
+    return automaton
 
 
 @lru_cache(maxsize=256)
-def _prefilter(rules: tuple[Rule, ...], long_lines: bool = False) -> regex.Pattern | None:
-    """One alternation of a group's whole-line rules: a line it does not match, none of them matches.
-
-    Most lines are prose that no rule touches; one regex call per group instead
-    of one per rule makes text mode several times faster. Which rule fires is
-    still decided by the ordered per-rule loop, on the few lines let through.
-    Groups are long-lived tuples (the generic rules, one site file's rules), so
-    each is compiled once per process. ``long_lines`` keeps only the rules whose
-    word cap admits lines over LONG_LINE_WORDS: most rules are for short lines,
-    and long prose lines are most of the text.
-    """
-    parts = [f"(?{'i' if r.pattern.flags & regex.IGNORECASE else '-i'}:{r.pattern.pattern})"
-             for r in rules if r.action != "strip"
-             and (not long_lines or r.max_words is None or r.max_words > LONG_LINE_WORDS)]
-    try:
-        return regex.compile("|".join(parts)) if parts else None
-    except regex.error:  # e.g. a rule with global inline flags: let every line through
-        return regex.compile(".*", regex.DOTALL)
+def _index(rules: tuple[Rule, ...]) -> _RuleIndex:
+    return _RuleIndex(rules)  # rule lists repeat (generic rules plus one site's): build each once
 
 
-def _may_match(prefilters: list[regex.Pattern | None], text: str) -> bool:
-    for prefilter in prefilters:
-        if prefilter is None:
-            continue
-        try:
-            if prefilter.fullmatch(text, timeout=RULE_TIMEOUT) is not None:
-                return True
-        except TimeoutError:  # let the per-rule loop find and report the slow rule
-            return True
-    return False
+def _fitting(line: Line, rule_index: _RuleIndex) -> list[Rule]:
+    """``rule_index.fits`` for this line, from an earlier pass when that pass had all of these rules."""
+    if line.fits is not None and line.fits_of is not None and rule_index.members <= line.fits_of.members:
+        members = rule_index.members
+        return [rule for rule in line.fits if rule in members]
+    if not line.folded:
+        line.folded = fold(line.text)
+    line.fits, line.fits_of = rule_index.fits(line.folded, line.words), rule_index
+    return line.fits
 
 
-def _prefilters(groups: tuple[tuple[Rule, ...], ...]) -> dict[bool, list[regex.Pattern | None]]:
-    """Prefilters for short and for long lines; compiling them costs ~0.1 s, so a
-    process pays it only once it has cleaned enough text to win that back (a
-    pre-commit hook checking one file never does). Results are the same either way.
-    """
-    return {long: [_prefilter(group, long) for group in groups] for long in (False, True)}
-
-
-def classify(lines: list[Line], rules: list[Rule], warnings: list[str],
-             groups: tuple[tuple[Rule, ...], ...] = ()) -> None:
-    """Decide each line's fate with the first whole-line rule that matches; strip the rest.
-
-    ``groups`` are long-lived tuples whose union holds every rule in ``rules``
-    (see _prefilter); without them the rules are one group.
-    """
-    global _lines_seen
+def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> None:
+    """Decide each line's fate with the first whole-line rule that matches; strip the rest."""
     matcher = _Matcher(rules, warnings)
-    whole = [r for r in rules if r.action != "strip"]
-    strips = [r for r in rules if r.action == "strip"]
-    prefilters = _prefilters(groups or (tuple(rules),)) if _lines_seen >= PREFILTER_AFTER_LINES else None
-    _lines_seen += len(lines)
+    rule_index = _index(tuple(rules))
     total = len(lines)
     for index, line in enumerate(lines):
-        if prefilters is None:
-            candidates = whole
-        else:
-            candidates = whole if _may_match(prefilters[line.words > LONG_LINE_WORDS], line.text) else []
-        for rule in candidates:
+        for rule in _fitting(line, rule_index):
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
         if line.removal is not None:
             continue
-        for rule in strips:
-            if not _in_range(rule, index, total):
+        for rule in rule_index.strips:
+            if not (_in_range(rule, index, total) and passes(rule.gate, line.folded)):
                 continue
             rest = matcher.apply(rule, line)
             if rest is not None and rest:
                 fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
                 line.strips.append(_removal(line, rule, text=fragment.strip()))
                 line.rewrite(rest)
+                line.folded = fold(rest)
     _apply_cuts(lines, warnings)
 
 
@@ -246,8 +294,8 @@ def drop_duplicates(lines: list[Line]) -> None:
     for line in lines:
         if not line.kept:
             continue
-        if (previous is not None and line.text.casefold() == previous.text.casefold()
-                and line.words <= SHORT_LINE_WORDS and not _SENTENCE_END.search(line.text)):
+        if (previous is not None and line.words <= SHORT_LINE_WORDS
+                and line.text.casefold() == previous.text.casefold() and not ends_sentence(line.text)):
             line.removal = Removal(line=line.no, text=line.text, rule="builtin/duplicate-line",
                                    kind="duplicate", action="drop")
             continue
