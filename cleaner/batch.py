@@ -699,6 +699,8 @@ class _Pool:
         # forkserver: forking the main process once the progress bar's thread runs could deadlock
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload([__name__])  # imported once by the server, not again by each worker
         self.executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker,
                                             initargs=self.args)
 
