@@ -22,7 +22,7 @@ from typing import Iterable
 from .document import Document, DomRemoval, Removal, Source
 from .pipeline import clean_source, html_stage
 from .ruleset import RuleSet
-from .text import normalise
+from .textform import normalise
 
 # Colours per kind, shared by the terminal and the HTML page; kinds not listed use DEFAULT_COLOUR.
 KIND_COLOURS = {

@@ -27,10 +27,15 @@ import re
 from re import _constants as sre
 from re import _parser as sre_parse
 
-Gate = tuple[tuple[str, ...], tuple[str, ...]]  # (prefixes, needles); empty means "no condition"
+from .textform import fold
+
+# (prefixes, needle sets): the line starts with one of the prefixes and holds one needle of every set;
+# empty means "no condition"
+Gate = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 NO_GATE: Gate = ((), ())
 
 _PROPERTY = re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
 _UNSAFE_SYNTAX = ("\\L<", "(?V", "(?|")  # regex-only syntax the stdlib parser might misread
 _POSIX_OR_FUZZY = re.compile(r"\[:\^?[a-z]+:\]|(?<!\\)\{(?!\d*,?\d*\})")  # [:alpha:], {e<=1}
 # letters whose case variants, under regex's IGNORECASE, all casefold to the same letter (checked over
@@ -41,16 +46,20 @@ _SAFE = frozenset(
 )
 _MIN_NEEDLE = 3  # shorter needles ("ad", "x") let almost every line through: no better than no gate
 _MAX_STARTS = 256  # more distinct starts than this: the rule gets no prefix test
+_MAX_NEEDLES = 1024  # more combinations than this: the run of known strings ends there
+_NEEDLE_SETS = 2  # a line must hold a needle of each: " is a" and "news"/"media"
 
 
-def fold(text: str) -> str:
-    """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I")."""
-    return text.replace("İ", "i").replace("ı", "i").casefold()
+def gate_for(pattern: str, ignore_case: bool, whole_line: bool, *, one_line: bool = True) -> Gate:
+    """The gate of one rule's regex.
 
-
-def gate_for(pattern: str, ignore_case: bool, whole_line: bool) -> Gate:
-    """The gate of one rule's regex (``whole_line``: matched with fullmatch, so its start is the line's)."""
+    ``whole_line``: matched with fullmatch, so its start is the line's.
+    ``one_line``: matched against a normalised line, where the only space is
+    " " (so ``\\s`` can be read as one); fingerprints search whole texts.
+    """
     readable = _PROPERTY.sub(r"\\w", pattern)
+    if one_line:
+        readable = _ESCAPE.sub(lambda m: " " if m.group() == "\\s" else m.group(), readable)
     if any(token in readable for token in _UNSAFE_SYNTAX) or _POSIX_OR_FUZZY.search(readable):
         return NO_GATE
     try:
@@ -58,20 +67,19 @@ def gate_for(pattern: str, ignore_case: bool, whole_line: bool) -> Gate:
     except (re.error, RecursionError, OverflowError):
         return NO_GATE
     prefixes = _starts(parsed) if whole_line else None
-    needles = _needles(list(parsed))
-    if not needles or min(map(len, needles)) < _MIN_NEEDLE:
-        needles = None
-    if prefixes and needles and all(any(needle in start for needle in needles) for start in prefixes):
-        needles = None  # every start holds a needle: the needle test would add nothing
-    return tuple(sorted(prefixes or ())), tuple(sorted(needles or ()))
+    shortest = 1 if prefixes else _MIN_NEEDLE  # behind a start test a short needle costs little
+    sets = [needles for needles in _needle_sets(list(parsed)) if min(map(len, needles)) >= shortest
+            and not (prefixes and all(any(needle in start for needle in needles) for start in prefixes))]
+    sets.sort(key=lambda needles: -min(map(len, needles)))  # the most selective first
+    return tuple(sorted(prefixes or ())), tuple(tuple(sorted(needles)) for needles in sets[:_NEEDLE_SETS])
 
 
 def passes(gate: Gate, folded: str) -> bool:
     """Whether a folded line passes ``gate``."""
-    prefixes, needles = gate
+    prefixes, needle_sets = gate
     if prefixes and not folded.startswith(prefixes):
         return False
-    return not needles or any(needle in folded for needle in needles)
+    return all(any(needle in folded for needle in needles) for needles in needle_sets)
 
 
 # --- reading literals off a parsed pattern ---
@@ -154,25 +162,71 @@ def _inner(op, av) -> list | None:
 
 def _needles(items: list) -> set[str] | None:
     """The most selective set of strings of which the matched text must contain one, or None."""
+    return max(_needle_sets(items), key=lambda found: min(map(len, found)), default=None)
+
+
+def _needle_sets(items: list) -> list[set[str]]:
+    """Sets of strings the matched text must contain one of, each; from the items in order.
+
+    Consecutive items that match one of a few known strings (letters, small
+    alternations, optional words) combine into one run of their products:
+    ``\\b(?:AFP|EPA) ?[-/]`` gives "afp-", "epa /" and so on, which ordinary
+    words ("separately") do not contain, where "epa" alone would be in them.
+    """
     candidates: list[set[str]] = []
-    run = ""
+    run = {""}
     for op, av in items:
-        letter = _char(op, av)
-        if letter is not None:
-            run += letter
+        words = _finite(op, av)
+        if words is not None and len(run) * len(words) <= _MAX_NEEDLES:
+            run = {start + word for start in run for word in words}
             continue
-        if run:
-            candidates.append({run})
-            run = ""
-        if op is sre.ASSERT:  # what a lookaround sees lies in the line too
-            inner = [av[1]]
-        else:
-            inner = _inner(op, av)
+        _close(run, candidates)
+        run = {""} if words is None else words
+        if words is not None:
+            continue
+        inner = [av[1]] if op is sre.ASSERT else _inner(op, av)  # what a lookaround sees lies in the line too
         if inner is None:
             continue
         options = [_needles(list(branch)) for branch in inner]
         if all(options):
             candidates.append(set().union(*options))
-    if run:
-        candidates.append({run})
-    return max(candidates, key=lambda found: min(map(len, found)), default=None)
+    _close(run, candidates)
+    return candidates
+
+
+def _close(run: set[str], candidates: list[set[str]]) -> None:
+    if "" not in run:  # every match of the run left text behind: a needle set
+        candidates.append(run)
+
+
+def _finite(op, av) -> set[str] | None:
+    """The folded strings an item can match, when they are few and known (else None)."""
+    if op is sre.AT:
+        return {""}  # zero-width: the letters around it stay neighbours
+    letters = _letters(op, av)
+    if letters is not None:
+        return letters
+    if op is sre.SUBPATTERN:
+        return _finite_sequence(av[-1])
+    if op is sre.BRANCH:
+        found: set[str] = set()
+        for branch in av[1]:
+            words = _finite_sequence(branch)
+            if words is None or len(found | words) > _MAX_NEEDLES:
+                return None
+            found |= words
+        return found
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[1] == 1:  # x? and x{1}
+        words = _finite_sequence(av[2])
+        return None if words is None else words | ({""} if av[0] == 0 else set())
+    return None
+
+
+def _finite_sequence(items) -> set[str] | None:
+    found = {""}
+    for op, av in items:
+        words = _finite(op, av)
+        if words is None or len(found) * len(words) > _MAX_NEEDLES:
+            return None
+        found = {start + word for start in found for word in words}
+    return found

@@ -37,7 +37,8 @@ from .document import Source
 from .rulefile import RuleFile, load_rule_file
 from .ruleset import RuleSet
 from .site import host_of
-from .text import looks_like_prose, normalise
+from .text import looks_like_prose
+from .textform import normalise
 
 MIN_SHARE = 0.5  # default: a line on fewer stories than this is article text or a one-off
 MIN_PAGES = 5  # default: fewer pages than this prove nothing

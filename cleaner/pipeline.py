@@ -10,12 +10,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .document import STATUSES, Document, Source
-from .gates import fold
 from .metadata import extract, take_title_and_section
 from .rulefile import Rule
 from .ruleset import RuleSet
 from .site import SiteMatch, match_sites, site_name
-from .text import Line, assemble, classify, drop_duplicates, looks_like_prose, normalise, split_lines
+from .text import Line, assemble, classify, drop_duplicates, looks_like_prose, split_lines
+from .textform import fold, normalise
 
 if TYPE_CHECKING:  # pragma: no cover
     from .html import Extraction

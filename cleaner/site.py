@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import regex
 
-from .gates import fold, gate_for
+from .gates import Gate, gate_for, passes
+from .textform import fold
 from .rulefile import RULE_TIMEOUT, RuleFile
 from .ruleset import RuleSet
 
@@ -52,8 +53,7 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
         if any(m.file is site for m in matches):
             continue
         for pattern in site.fingerprints:
-            needles = _needles(pattern.pattern, pattern.flags)
-            if needles and not any(needle in folded for needle in needles):
+            if not passes(_gate(pattern.pattern, pattern.flags), folded):
                 continue  # a search that cannot succeed: most documents carry no fingerprint at all
             try:
                 hit = pattern.search(window, timeout=RULE_TIMEOUT)
@@ -66,9 +66,9 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
 
 
 @lru_cache(maxsize=1024)
-def _needles(pattern: str, flags: int) -> tuple[str, ...]:
-    """Strings of which a text must hold one for the fingerprint to be found (gates.py)."""
-    return gate_for(pattern, bool(flags & regex.IGNORECASE), whole_line=False)[1]
+def _gate(pattern: str, flags: int) -> Gate:
+    """What a text must hold for the fingerprint to be found in it (gates.py)."""
+    return gate_for(pattern, bool(flags & regex.IGNORECASE), whole_line=False, one_line=False)
 
 
 def site_name(matches: list[SiteMatch], url: str | None) -> str | None:

@@ -9,45 +9,18 @@ records which rule said so.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import Removal
-from .gates import NO_GATE, Gate, fold, passes
+from .gates import NO_GATE, Gate, passes
 from .rulefile import Rule
+from .textform import fold
 
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-_BLANK_RUN = re.compile(r"\n\n\n+")
-# what str.split() splits on, other than space and newline (tests/test_text.py checks the list)
-_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _CLOSERS = "\"'”’)]"  # may follow a sentence's last stop
 PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
 MAX_CUT_SHARE = 0.5  # a cut may never take more than half of a document's words
 SHORT_LINE_WORDS = 12  # an adjacent repeat this short, and not ending a sentence, is scraped twice
-
-
-def normalise(text: str) -> str:
-    """NFC, one kind of newline, no invisible characters, single spaces, no trailing blanks.
-
-    Non-breaking and other Unicode spaces become plain spaces; runs of blank
-    lines become one. Wording is never changed. Most text is already clean
-    that way, so each step first looks whether it has anything to do.
-    """
-    text = unicodedata.normalize("NFC", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(char in text for char in _INVISIBLE_CHARS):
-        text = _INVISIBLE.sub("", text)
-    for space in _ODD_SPACES:
-        if space in text:
-            text = text.replace(space, " ")
-    if "  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " ":
-        text = "\n".join(" ".join(line.split())
-                          for line in text.split("\n"))
-    return _BLANK_RUN.sub("\n\n", text).strip("\n")
 
 
 def ends_sentence(text: str) -> bool:
@@ -169,19 +142,20 @@ class _RuleIndex:
         self._by_key: dict[str, list[tuple[int, Gate]]] = {}
         by_needle: dict[str, set[int]] = {}
         for i, rule in enumerate(self.whole):
-            if not rule.gate[0]:
-                for needle in rule.gate[1]:
+            if not rule.gate[0] and rule.gate[1]:
+                for needle in rule.gate[1][0]:
                     by_needle.setdefault(needle, set()).add(i)
+        self._more_needles = [rule.gate[1][1:] for rule in self.whole]
         self._needle_cap = max((self._caps[i] for found in by_needle.values() for i in found), default=0)
         self._needles = _automaton(by_needle) if by_needle else None
 
     def fits(self, folded: str, words: int) -> list[Rule]:
         """The whole-line rules whose word cap and gate admit a line, in rule order."""
-        whole, caps = self.whole, self._caps
-        found = [i for i, (prefixes, needles) in self._prefixed(folded[:_KEY]) if words <= caps[i]
-                 and folded.startswith(prefixes) and (not needles or any(n in folded for n in needles))]
+        whole, caps, more = self.whole, self._caps, self._more_needles
+        found = [i for i, gate in self._prefixed(folded[:_KEY]) if words <= caps[i] and passes(gate, folded)]
         if self._needles is not None and words <= self._needle_cap:
-            found.extend({i for _, rules in self._needles.iter(folded) for i in rules if words <= caps[i]})
+            found.extend({i for _, rules in self._needles.iter(folded) for i in rules if words <= caps[i]
+                          and all(any(n in folded for n in needles) for needles in more[i])})
         found.extend(i for i in self._ungated if words <= caps[i])
         found.sort()
         return [whole[i] for i in found]

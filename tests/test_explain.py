@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cleaner.cli import main
 from cleaner.explain import explain_source, page, plain
 from cleaner.inputs import read_source, source_from_text
-from cleaner.text import normalise
+from cleaner.textform import normalise
 from conftest import SEEDS, SEED_STEMS, raw
 
 MARKED = re.compile(r"^ *(\d+) ([ \-~>]) (.*?)(?:    <- (.*))?$")

@@ -5,9 +5,9 @@ import regex
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cleaner.gates import NO_GATE, fold, gate_for, passes
+from cleaner.gates import NO_GATE, gate_for, passes
 from cleaner.ruleset import load_ruleset
-from cleaner.text import _ODD_SPACES
+from cleaner.textform import _ODD_SPACES, fold
 
 RULES = [rule for rule in load_ruleset().generic_rules] + [
     rule for site in load_ruleset().sites for rule in site.rules]
@@ -17,11 +17,19 @@ RULES = [rule for rule in load_ruleset().generic_rules] + [
     ("Share this", True, True, (("share this",), ())),
     ("(?:Share|Tweet)(?: this)?", True, True, (("share", "tweet"), ())),
     ("[Rr]eporting by .+", False, True, (("reporting by ",), ())),
-    ("(?:Follow us )?on Twitter", True, True, (("follow us ", "on twitter"), ("on twitter",))),
-    (r".{0,40}\(AP Photo\)", False, True, ((), ("(ap photo)",))),
-    (r"(?=.*contributed).{5,200}", True, True, ((), ("contributed",))),
-    (r"\p{Lu}\p{L}+ is a news portal", True, True, ((), (" is a news portal",))),
-    (r"read more", True, False, ((), ("read more",))),
+    ("(?:Follow us )?on Twitter", True, True, (("follow us ", "on twitter"), (("follow us on twitter", "on twitter"),))),
+    (r".{0,40}\(AP Photo\)", False, True, ((), (("(ap photo)",),))),
+    (r"(?=.*contributed).{5,200}", True, True, ((), (("contributed",),))),
+    (r"\p{Lu}\p{L}+ is a news portal", True, True, ((), ((" is a news portal",),))),
+    (r"read more", True, False, ((), (("read more",),))),
+    # letters, small alternations and optional words combine: "epa-" but not "epa" (as in "separately")
+    (r".{5,99}\b(?:AFP|EPA) ?[-/]", False, True,
+     ((), (("afp -", "afp /", "afp-", "afp/", "epa -", "epa /", "epa-", "epa/"),))),
+    # two needle sets: the line must hold one of each
+    (r"\p{L}+ is an? (?:online )*(?:news|media) site", True, True,
+     ((), (("media site", "news site"), (" is a ", " is an ")))),
+    # in a normalised line the only space is " ": \s can be read as one, a start test too
+    (r"[-\s]*(?:ad|advertisement)", True, True, ((" ", "-", "ad"), (("ad", "advertisement"),))),
 ])
 def test_gate_reads_starts_and_needles(pattern, ignore_case, whole_line, gate):
     assert gate_for(pattern, ignore_case, whole_line) == gate

@@ -16,7 +16,7 @@ from cleaner import clean_text
 from cleaner.inputs import split_front_matter
 from cleaner.render import render
 from cleaner.rulefile import load_rule_file
-from cleaner.text import normalise
+from cleaner.textform import normalise
 
 from conftest import ROOT, SEED_STEMS, SEEDS, raw
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cleaner import clean_text
-from cleaner.text import normalise
+from cleaner.textform import normalise
 
 PROSE = ("The committee said on Tuesday that it would publish its findings next month, "
          "after hearing from more than forty witnesses.")

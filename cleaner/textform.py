@@ -1,0 +1,40 @@
+"""The form of text that rules see (``normalise``) and the form gates compare (``fold``).
+
+Both run on every document and in ``cleaner check``'s fast path (fastcheck.py),
+so this module imports only the standard library's light parts.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+_BLANK_RUN = re.compile(r"\n\n\n+")
+# what str.split() splits on, other than space and newline (tests/test_gates.py checks the list)
+_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def normalise(text: str) -> str:
+    """NFC, one kind of newline, no invisible characters, single spaces, no trailing blanks.
+
+    Non-breaking and other Unicode spaces become plain spaces; runs of blank
+    lines become one. Wording is never changed. Most text is already clean
+    that way, so each step first looks whether it has anything to do.
+    """
+    text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(char in text for char in _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    for space in _ODD_SPACES:
+        if space in text:
+            text = text.replace(space, " ")
+    if "  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " ":
+        text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return _BLANK_RUN.sub("\n\n", text).strip("\n")
+
+
+def fold(text: str) -> str:
+    """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I")."""
+    return text.replace("İ", "i").replace("ı", "i").casefold()
