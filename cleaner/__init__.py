@@ -8,23 +8,36 @@ Python API::
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterable
-
-from .document import Document, Removal, Source
-from .rulefile import RuleError
-from .ruleset import RuleSet, load_ruleset
+import importlib
 
 __all__ = ["clean_text", "load_ruleset", "Document", "Removal", "Source", "RuleSet", "RuleError"]
 __version__ = "0.1.0"
 
+# Imported on first use (PEP 562): ``cleaner check`` on a clean file must not pay for the engine.
+_LAZY = {"Document": "document", "Removal": "document", "Source": "document", "RuleError": "rulefile",
+         "RuleSet": "ruleset", "load_ruleset": "ruleset"}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Iterable
+
+    from .document import Document
+    from .ruleset import RuleSet
+
 _default_rules: RuleSet | None = None
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def clean_text(text: str, url: str | None = None, rules: RuleSet | Iterable[str | Path] | None = None) -> Document:
     """Clean one scraped text. ``rules``: a loaded RuleSet, or folders of user rules added to the shipped ones."""
     from .inputs import source_from_text
     from .pipeline import clean_source
+    from .ruleset import RuleSet, load_ruleset
 
     global _default_rules
     if rules is None:

@@ -19,9 +19,10 @@ pre-commit's fixers do. A file without residue is never rewritten.
 Exit codes (as ruff's): 0 clean, 1 residue found (or fixed), 2 usage error,
 rule-file or settings error, or a file that cannot be read.
 
-Start-up matters here (pre-commit runs this on every commit): this module and
-what it imports avoid click, rich, jsonschema, trafilatura, lxml and dask;
-rules come from the compiled-rules cache (rulecache).
+Start-up matters here (pre-commit runs this on every commit): a file that
+fastcheck can prove clean never reaches this module; otherwise this module
+and what it imports avoid click, rich, jsonschema, trafilatura, lxml and
+dask, and rules come from the compiled-rules cache (rulecache).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from typing import Iterator, Sequence
 from .document import Document
 from .inputs import InputError, decode, source_from_text
 from .ruleset import RuleSet
-from .text import normalise
+from .textform import normalise
 
 
 @dataclass(frozen=True)
@@ -111,13 +112,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ruleset(args: argparse.Namespace) -> RuleSet:
+    """The rules in force; their gates are written down for fastcheck's next run."""
     from .config import load_config, without_kinds
-    from .ruleset import load_ruleset
+    from .fastcheck import remember
+    from .ruleset import load_ruleset, shipped_rules_dir
 
     config = load_config()
     site_rules = config.site_rules and not args.no_site_rules
-    ruleset = load_ruleset([*config.rules, *args.rule_dirs], site_rules=site_rules)
-    return without_kinds(ruleset, config.exclude_kinds)
+    user_dirs = [*config.rules, *args.rule_dirs]
+    ruleset = without_kinds(load_ruleset(user_dirs, site_rules=site_rules), config.exclude_kinds)
+    remember(args.rule_dirs, args.no_site_rules, [str(shipped_rules_dir()), *map(str, user_dirs)],
+             [*ruleset.generic_rules, *(rule for site in ruleset.sites for rule in site.rules)])
+    return ruleset
 
 
 def _check_one(path: Path, ruleset: RuleSet, args: argparse.Namespace) -> int:
