@@ -48,6 +48,7 @@ _MIN_NEEDLE = 3  # shorter needles ("ad", "x") let almost every line through: no
 _MAX_STARTS = 256  # more distinct starts than this: the rule gets no prefix test
 _MAX_NEEDLES = 1024  # more combinations than this: the run of known strings ends there
 _NEEDLE_SETS = 2  # a line must hold a needle of each: " is a" and "news"/"media"
+_LISTED = 16  # a needle set tested string by string is at most this long
 
 
 def gate_for(pattern: str, ignore_case: bool, whole_line: bool, *, one_line: bool = True) -> Gate:
@@ -71,6 +72,9 @@ def gate_for(pattern: str, ignore_case: bool, whole_line: bool, *, one_line: boo
     sets = [needles for needles in _needle_sets(list(parsed)) if min(map(len, needles)) >= shortest
             and not (prefixes and all(any(needle in start for needle in needles) for start in prefixes))]
     sets.sort(key=lambda needles: -min(map(len, needles)))  # the most selective first
+    # one Aho-Corasick pass finds a needle-only rule's first set, however large; other sets are
+    # looked for one by one, so only small ones are worth it
+    sets = [needles for i, needles in enumerate(sets) if (i == 0 and not prefixes) or len(needles) <= _LISTED]
     return tuple(sorted(prefixes or ())), tuple(tuple(sorted(needles)) for needles in sets[:_NEEDLE_SETS])
 
 

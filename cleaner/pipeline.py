@@ -36,6 +36,8 @@ def active_rules(ruleset: RuleSet, sites: list[SiteMatch]) -> list[Rule]:
 
 def document_status(body: str, kinds: set[str]) -> str:
     """ok, or why this is not an article: a not-found page, a paywall stub, nothing at all."""
+    if "not_found" not in kinds and "paywall" not in kinds:
+        return "ok" if body.strip() else "empty"
     prose_words = sum(len(p.split()) for p in body.split("\n\n") if looks_like_prose(p))
     if "not_found" in kinds and prose_words == 0:
         return "not_found"

@@ -233,11 +233,14 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> None:
     the rule's ``max_chars``, and to less than half of the document's words.
     Otherwise only the marker goes, with a warning naming the rule.
     """
+    markers = [index for index, line in enumerate(lines) if line.rule is not None and line.removal is not None
+               and line.rule.action in ("cut-to-end", "cut-from-start")]
+    if not markers:
+        return
     total_words = sum(line.words for line in lines) or 1
-    for index, line in enumerate(lines):
-        rule, removal = line.rule, line.removal
-        if rule is None or removal is None or rule.action not in ("cut-to-end", "cut-from-start"):
-            continue
+    for index in markers:
+        line = lines[index]
+        rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.kept]
         chars = sum(len(other.text) for other in taken)
