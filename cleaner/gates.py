@@ -48,7 +48,7 @@ _MIN_NEEDLE = 3  # shorter needles ("ad", "x") let almost every line through: no
 _MAX_STARTS = 256  # more distinct starts than this: the rule gets no prefix test
 _MAX_NEEDLES = 1024  # more combinations than this: the run of known strings ends there
 _NEEDLE_SETS = 2  # a line must hold a needle of each: " is a" and "news"/"media"
-_LISTED = 16  # a needle set tested string by string is at most this long
+_LISTED = 64  # a needle set tested string by string is at most this long
 
 
 def gate_for(pattern: str, ignore_case: bool, whole_line: bool, *, one_line: bool = True) -> Gate:
@@ -73,9 +73,29 @@ def gate_for(pattern: str, ignore_case: bool, whole_line: bool, *, one_line: boo
             and not (prefixes and all(any(needle in start for needle in needles) for start in prefixes))]
     sets.sort(key=lambda needles: -min(map(len, needles)))  # the most selective first
     # one Aho-Corasick pass finds a needle-only rule's first set, however large; other sets are
-    # looked for one by one, so only small ones are worth it
-    sets = [needles for i, needles in enumerate(sets) if (i == 0 and not prefixes) or len(needles) <= _LISTED]
-    return tuple(sorted(prefixes or ())), tuple(tuple(sorted(needles)) for needles in sets[:_NEEDLE_SETS])
+    # looked for one by one, so they are cut down to a few strings
+    sets = [_fewest(needles, len(needles) if i == 0 and not prefixes else _LISTED)
+            for i, needles in enumerate(sets[:_NEEDLE_SETS])]
+    prefixes = {start for start in prefixes or () if not any(other != start and start.startswith(other)
+                                                             for other in prefixes)}
+    return tuple(sorted(prefixes)), tuple(tuple(sorted(needles)) for needles in sets if needles)
+
+
+def _fewest(needles: set[str], most: int) -> set[str]:
+    """At most ``most`` strings such that a text holding one of ``needles`` holds one of them.
+
+    A string that contains another of the set adds nothing; beyond that, the
+    strings are cut to their first letters (a text holding a string holds its
+    start), as long as the starts are still at least _MIN_NEEDLE long.
+    """
+    for length in range(max(map(len, needles)), 0, -1):
+        starts = {needle[:length] for needle in needles}
+        starts = {start for start in starts if not any(other != start and other in start for other in starts)}
+        if len(starts) <= most:
+            return starts
+        if length <= _MIN_NEEDLE:
+            break
+    return set()
 
 
 def passes(gate: Gate, folded: str) -> bool:

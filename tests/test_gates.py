@@ -17,7 +17,8 @@ RULES = [rule for rule in load_ruleset().generic_rules] + [
     ("Share this", True, True, (("share this",), ())),
     ("(?:Share|Tweet)(?: this)?", True, True, (("share", "tweet"), ())),
     ("[Rr]eporting by .+", False, True, (("reporting by ",), ())),
-    ("(?:Follow us )?on Twitter", True, True, (("follow us ", "on twitter"), (("follow us on twitter", "on twitter"),))),
+    # a needle that holds another adds nothing: "follow us on twitter" holds "on twitter"
+    ("(?:Follow us )?on Twitter", True, True, (("follow us ", "on twitter"), (("on twitter",),))),
     (r".{0,40}\(AP Photo\)", False, True, ((), (("(ap photo)",),))),
     (r"(?=.*contributed).{5,200}", True, True, ((), (("contributed",),))),
     (r"\p{Lu}\p{L}+ is a news portal", True, True, ((), ((" is a news portal",),))),
@@ -29,7 +30,7 @@ RULES = [rule for rule in load_ruleset().generic_rules] + [
     (r"\p{L}+ is an? (?:online )*(?:news|media) site", True, True,
      ((), (("media site", "news site"), (" is a ", " is an ")))),
     # in a normalised line the only space is " ": \s can be read as one, a start test too
-    (r"[-\s]*(?:ad|advertisement)", True, True, ((" ", "-", "ad"), (("ad", "advertisement"),))),
+    (r"[-\s]*(?:ad|advertisement)", True, True, ((" ", "-", "ad"), (("ad",),))),
 ])
 def test_gate_reads_starts_and_needles(pattern, ignore_case, whole_line, gate):
     assert gate_for(pattern, ignore_case, whole_line) == gate
