@@ -65,10 +65,6 @@ def _prior_counts(prior: dict[str, Any]) -> tuple[list[str], int]:
     return (list(rules) if isinstance(rules, list) else []), int(prior.get("removed") or 0)
 
 
-def _state(lines: list[Line]) -> tuple[int, int]:
-    return sum(line.kept for line in lines), sum(len(line.strips) for line in lines)
-
-
 def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
     """The lines extract() will move to the header as title and section; none when ``known`` has a title."""
     if "title" in known:
@@ -95,13 +91,11 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     """
     rules = [rule for rule in rules if _depends_on_position(rule)]
     for _ in range(SETTLE_PASSES):
-        before = _state(lines)
         heads = _heads(lines, known)
         found: list[str] = []
-        classify([line for line in lines if line.kept and line not in heads], rules, found)
+        changed = classify([line for line in lines if line.kept and line not in heads], rules, found)
         warnings.extend(w for w in found if w not in warnings)
-        drop_duplicates(lines)
-        if _state(lines) == before:
+        if not drop_duplicates(lines) and not changed:
             return
 
 

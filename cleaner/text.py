@@ -202,17 +202,22 @@ def _fitting(line: Line, rule_index: _RuleIndex) -> list[Rule]:
     return line.fits
 
 
-def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> None:
-    """Decide each line's fate with the first whole-line rule that matches; strip the rest."""
+def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
+    """Decide each line's fate with the first whole-line rule that matches; strip the rest.
+
+    Returns whether any line was removed or rewritten.
+    """
     matcher = _Matcher(rules, warnings)
     rule_index = _index(tuple(rules))
     total = len(lines)
+    changed = False
     for index, line in enumerate(lines):
         for rule in _fitting(line, rule_index):
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
         if line.removal is not None:
+            changed = True
             continue
         for rule in rule_index.strips:
             if not (_in_range(rule, index, total) and passes(rule.gate, line.folded)):
@@ -223,20 +228,23 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> None:
                 line.strips.append(_removal(line, rule, text=fragment.strip()))
                 line.rewrite(rest)
                 line.folded = fold(rest)
-    _apply_cuts(lines, warnings)
+                changed = True
+    return _apply_cuts(lines, warnings) or changed
 
 
-def _apply_cuts(lines: list[Line], warnings: list[str]) -> None:
+def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:
     """Extend cut markers over the lines after (or before) them when that is safe.
 
     Safe means: the lines it would take hold no article prose, add up to at most
     the rule's ``max_chars``, and to less than half of the document's words.
-    Otherwise only the marker goes, with a warning naming the rule.
+    Otherwise only the marker goes, with a warning naming the rule. Returns
+    whether a cut took any line.
     """
     markers = [index for index, line in enumerate(lines) if line.rule is not None and line.removal is not None
                and line.rule.action in ("cut-to-end", "cut-from-start")]
     if not markers:
-        return
+        return False
+    taken_any = False
     total_words = sum(line.words for line in lines) or 1
     for index in markers:
         line = lines[index]
@@ -254,9 +262,11 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> None:
             continue
         for other in taken:
             other.removal = _removal(other, rule)
+        taken_any = taken_any or bool(taken)
+    return taken_any
 
 
-def drop_duplicates(lines: list[Line]) -> None:
+def drop_duplicates(lines: list[Line]) -> bool:
     """Drop a short label that repeats the line just before it, and any caption scraped twice.
 
     Only adjacent copies go: a scraper that reads a block twice puts the copies
@@ -265,8 +275,9 @@ def drop_duplicates(lines: list[Line]) -> None:
     text; on the dev set's gold texts corpus-style dedup removed 125 such lines.
     Repeated widget labels elsewhere are the rule packs' job. A kept line that
     is the start (or the whole) of a neighbouring caption is that caption
-    without its photo credit.
+    without its photo credit. Returns whether any line went.
     """
+    dropped = False
     previous: Line | None = None
     for line in lines:
         if not line.kept:
@@ -275,6 +286,7 @@ def drop_duplicates(lines: list[Line]) -> None:
                 and line.text.casefold() == previous.text.casefold() and not ends_sentence(line.text)):
             line.removal = Removal(line=line.no, text=line.text, rule="builtin/duplicate-line",
                                    kind="duplicate", action="drop")
+            dropped = True
             continue
         previous = line
     for index, line in enumerate(lines):
@@ -286,6 +298,8 @@ def drop_duplicates(lines: list[Line]) -> None:
             if line.text.startswith(other.text) or other.text.startswith(line.text):
                 other.removal = Removal(line=other.no, text=other.text, rule="builtin/duplicate-caption",
                                         kind="caption", action="drop")
+                dropped = True
+    return dropped
 
 
 def assemble(lines: list[Line]) -> str:
