@@ -11,7 +11,8 @@ Measures, in one run on this machine:
   count (others' load on a shared machine only ever adds time);
 - start-up of ``cleaner check`` on one file next to ``python -c pass``: a clean
   file (the hook's common case, which fastcheck answers) and one with residue;
-- peak memory (largest process) of a batch over N and over 10 x N files.
+- peak memory (largest process, pool workers included) of a batch over N and
+  over 10 x N files.
 
 HTML rows need cleaner.html (the HTML stage) and, for the batch rows,
 read_sources reading ``.html`` files; when they are absent the rows say so.
@@ -25,7 +26,6 @@ import gzip
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -95,18 +95,68 @@ def write_pages(records: list[dict], folder: Path, field: str, suffix: str, copi
     return total
 
 
-def batch(folder: Path, out: Path, jobs: int) -> tuple[float, int]:
-    """(wall seconds, peak RSS kB of the largest process) of one ``cleaner clean`` run."""
+def batch(folder: Path, out: Path, jobs: int) -> float:
+    """Wall seconds of one ``cleaner clean`` run (timed from a wrapper process, so this script's state cannot slow it)."""
     shutil.rmtree(out, ignore_errors=True)
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "r = subprocess.run(sys.argv[1:]); "
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
-    result = subprocess.run([PYTHON, "-c", code, *CLEANER, "clean", str(folder), "-o", str(out),
-                             "-j", str(jobs), "-q", "--force"], capture_output=True, text=True)
-    seconds, rss, returncode = result.stdout.split()
+    code = ("import subprocess, sys, time; t = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:]); print(time.perf_counter() - t, r.returncode)")
+    result = subprocess.run([PYTHON, "-c", code, *clean_command(folder, out, jobs)], capture_output=True, text=True)
+    seconds, returncode = result.stdout.split()
     if returncode != "0":  # a file that failed would make the rate meaningless
         raise RuntimeError(f"cleaner clean failed: {result.stderr[-2000:]}")
-    return float(seconds), int(rss)
+    return float(seconds)
+
+
+def clean_command(folder: Path, out: Path, jobs: int) -> list[str]:
+    return [*CLEANER, "clean", str(folder), "-o", str(out), "-j", str(jobs), "-q", "--force"]
+
+
+def peak_memory(folder: Path, out: Path, jobs: int) -> int:
+    """Peak RSS (kB) of the largest process of one ``cleaner clean`` run, pool workers included.
+
+    Pool workers are children of the forkserver, which the main process never
+    waits for, so getrusage(RUSAGE_CHILDREN) sees the main process only. The
+    processes' peaks (VmHWM) are read from /proc while the run goes instead
+    (not from wait4: a child forked from this script keeps this script's
+    larger peak across exec). The polling costs CPU, so this run is not one
+    of the timed ones.
+    """
+    shutil.rmtree(out, ignore_errors=True)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(clean_command(folder, out, jobs), stdout=subprocess.DEVNULL, stderr=log)
+        peak = 0
+        while process.poll() is None:
+            peak = max([peak, *map(_peak_kb, _descendants(process.pid))])
+            time.sleep(0.02)
+        if process.returncode != 0:
+            log.seek(0)
+            raise RuntimeError(f"cleaner clean failed: {log.read()[-2000:].decode(errors='replace')}")
+    return peak
+
+
+def _descendants(root: int) -> set[int]:
+    """``root`` and every process below it, from the parent pids in /proc (empty where there is no /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+    tree, grown = {root}, True
+    while grown:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grown = bool(below)
+    return tree & parents.keys()
+
+
+def _peak_kb(pid: int) -> int:
+    """VmHWM (peak resident set, kB) of a live process; 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def html_batch_available(folder: Path) -> bool:
@@ -147,7 +197,7 @@ def rate_rows(label: str, folder: Path, out: Path, files: int, size: int, cores:
     times: dict[int, list[float]] = {jobs: [] for jobs in (1, cores)}
     for _ in range(repeats):
         for jobs, runs in times.items():
-            runs.append(batch(folder, out, jobs)[0])
+            runs.append(batch(folder, out, jobs))
     best = {jobs: min(runs) for jobs, runs in times.items()}
     rows = [f"| {label} | {jobs} | {files} | {seconds:.2f} | {files / seconds:.0f} | {size / seconds / 1e6:.2f} |"
             for jobs, seconds in best.items()]
@@ -206,14 +256,14 @@ def main() -> None:
         memory = {}
         for copies in (1, 10):  # N files and 10 x N files
             write_pages(records, temp / f"mem{copies}", "dirty_full", ".txt", copies)
-            memory[copies] = batch(temp / f"mem{copies}", temp / "out", cores)[1]
+            memory[copies] = peak_memory(temp / f"mem{copies}", temp / "out", cores)
         write_pages(records[:1], temp / "article", "dirty_recall", ".txt", 1)
         check_seconds, pass_seconds = startup(cleaned(temp / "article", temp / "cleaned"))
         dirty_seconds, _ = startup(next((temp / "mem1").rglob("*.txt")))
 
     lines += ["", f"All cores ({cores}) vs one core: text {text_speedup:.2f}x"
               + (f", HTML {html_speedup:.2f}x" if html_speedup else "") + ".",
-              f"Peak memory (largest process, text, -j {cores}): {memory[1] / 1024:.0f} MB over {len(records)} files, "
+              f"Peak memory (largest process, workers included, text, -j {cores}): {memory[1] / 1024:.0f} MB over {len(records)} files, "
               f"{memory[10] / 1024:.0f} MB over {len(records) * 10} files.",
               f"Start-up: `cleaner check` on one clean file (the first page's extracted text as `cleaner clean` "
               f"writes it: what a hook mostly sees) {check_seconds * 1e3:.0f} ms, `python -c pass` "
