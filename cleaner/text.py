@@ -140,6 +140,10 @@ class _RuleIndex:
         self._caps = [_cap(r) for r in self.whole]
         self._ungated = [i for i, r in enumerate(self.whole) if r.gate == NO_GATE]
         self._by_key: dict[str, list[tuple[int, Gate]]] = {}
+        self._starts: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.whole):
+            for start in rule.gate[0]:
+                self._starts.setdefault(start[:_KEY], set()).add(i)
         by_needle: dict[str, set[int]] = {}
         for i, rule in enumerate(self.whole):
             if not rule.gate[0] and rule.gate[1]:
@@ -161,13 +165,18 @@ class _RuleIndex:
         return [whole[i] for i in found]
 
     def _prefixed(self, key: str) -> list[tuple[int, Gate]]:
-        """Rules with a start that a line beginning with ``key`` could have."""
+        """Rules with a start that a line beginning with ``key`` (its first _KEY letters) could have.
+
+        A start of _KEY letters or more is filed under its first _KEY letters, a
+        shorter one under itself; a line can only begin with starts filed under
+        the beginnings of its key.
+        """
         found = self._by_key.get(key)
         if found is None:
             if len(self._by_key) > _MAX_KEYS:  # text in a script with many letters: keep memory bounded
                 self._by_key.clear()
-            found = [(i, r.gate) for i, r in enumerate(self.whole)
-                     if any(p.startswith(key) or key.startswith(p) for p in r.gate[0])]
+            rules = set().union(*(self._starts.get(key[:length], ()) for length in range(1, len(key) + 1)))
+            found = [(i, self.whole[i].gate) for i in sorted(rules)]
             self._by_key[key] = found
         return found
 
