@@ -270,7 +270,8 @@ def main() -> None:
               f"{pass_seconds * 1e3:.0f} ms: {check_seconds / pass_seconds:.1f}x; on the page's `dirty_full` text, "
               f"which has residue (the full check, which reports it) {dirty_seconds * 1e3:.0f} ms: "
               f"{dirty_seconds / pass_seconds:.1f}x (medians of 21 runs, warm caches).",
-              "", "Targets: " + "; ".join(targets(text_x, timing, text_speedup, check_seconds / pass_seconds)) + ".",
+              "", "Targets: " + "; ".join(targets(text_x, timing, text_speedup, html_speedup,
+                                              check_seconds / pass_seconds, dirty_seconds / pass_seconds)) + ".",
               ""]
     section = "\n".join(lines)
     print(section)
@@ -278,14 +279,17 @@ def main() -> None:
         write_section(args.results, section)
 
 
-def targets(text_x: float, timing: dict, speedup: float, startup_x: float) -> list[str]:
+def targets(text_x: float, timing: dict, speedup: float, html_speedup: float | None, startup_x: float,
+            dirty_startup_x: float) -> list[str]:
     """Each agreed target with its figure and whether it is met, so the section cannot flatter."""
     html_x = timing["html"] / timing["trafilatura"] if timing["html"] is not None else None
     extracted_x = timing["trafilatura"] / timing["text_extracted"]
+    cores = f"text {speedup:.2f}x" + (f", HTML {html_speedup:.2f}x" if html_speedup else "")
     checks = [(f"text mode >= 50x faster per file than bare trafilatura: {text_x:.1f}x on dirty_full, "
                f"{extracted_x:.1f}x on dirty_recall", min(text_x, extracted_x) >= 50),
-              (f"all cores >= 1.7x one core (text): {speedup:.2f}x", speedup >= 1.7),
-              (f"cleaner check start-up < 5x python -c pass: {startup_x:.1f}x", startup_x < 5)]
+              (f"all cores >= 1.7x one core: {cores}", min(speedup, html_speedup or speedup) >= 1.7),
+              (f"cleaner check start-up < 5x python -c pass: {startup_x:.1f}x on a clean file "
+               f"({dirty_startup_x:.1f}x on one with residue)", startup_x < 5)]
     if html_x is not None:
         checks.insert(1, (f"HTML mode within 1.25x of bare trafilatura: {html_x:.2f}x", html_x <= 1.25))
     return [f"{text} {'MET' if ok else 'NOT MET'}" for text, ok in checks]
