@@ -150,3 +150,29 @@ def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     assert index.select("[id^=top]") is None  # not simple: left to XPath
     tree.get_element_by_id("top").drop_tree()
     assert index.select(".share") == _compiled(".share", True)(tree) == tree.xpath("//span")
+
+
+def _header(head: str, body: str) -> dict:
+    """The HTML stage's metadata for a page with this head and body (the article follows the body)."""
+    html = f"<html><head>{head}</head><body>{body}<article><p>{PROSE}</p><p>{PROSE}</p></article></body></html>"
+    return html_stage.extract_html(html, [], url="https://news.example.org/bridge").metadata
+
+
+def test_metadata_comes_from_meta_tags_and_json_ld():
+    head = ("<title>Council backs bridge | Town Post</title><meta property='og:site_name' content='Town Post'>"
+            "<meta name='description' content='A new bridge.'><meta property='article:section' content='Local'>"
+            "<meta property='article:tag' content='bridges'><script type='application/ld+json'>"
+            '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Council backs bridge", "datePublished": "2024-03-05",'
+            ' "author": {"@type": "Person", "name": "Jane Doe"}}</script>')
+    assert _header(head, "") == {"title": "Council backs bridge", "authors": ["Jane Doe"], "date": "2024-03-05",
+                                 "sitename": "Town Post", "description": "A new bridge.", "categories": ["Local"],
+                                 "tags": ["bridges"]}
+
+
+def test_byline_in_the_body_gives_the_author_but_link_lists_give_no_tags():
+    body = ("<div class='author'>Jane Doe</div>"
+            "<div class='tags'><a href='/tag/bridges/'>Bridges</a><a href='/tag/rivers/'>Rivers</a></div>")
+    found = _header("<title>Council backs bridge</title>", body)
+    assert found["authors"] == ["Jane Doe"]
+    assert "tags" not in found and "categories" not in found
+
