@@ -81,7 +81,12 @@ def _index_for(directory: str) -> FtrIndex:
 
 def load_index(ftr_dir: str | Path) -> FtrIndex:
     """The index of ``ftr_dir``, read once per process (its rule files stay cached with it)."""
-    return _index_for(str(Path(ftr_dir).resolve()))
+    return _index_for(_resolved(str(ftr_dir)))
+
+
+@lru_cache(maxsize=16)
+def _resolved(ftr_dir: str) -> str:
+    return str(Path(ftr_dir).resolve())  # a few syscalls: once per folder, not once per page
 
 
 def ftr_site_for_host(host: str, ftr_dir: str | Path) -> RuleFile | None:
