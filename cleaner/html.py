@@ -12,37 +12,40 @@ EXTRACT_OPTIONS); the header fields come from trafilatura's metadata pieces
 less its costly body scans (:func:`_page_metadata`).
 
 Imported FiveFilters files (``rules/ftr``) were written for FTR's engine and
-many are stale, so they run in a second, guarded pass (:func:`imported_pass`)
-measured against the first extraction (trafilatura's text after the
-hand-written rules, the *reference*). Applied bare, their strips cut the dev
+many are stale, so they are guarded. Applied bare, their strips cut the dev
 set's WSJ page to recall 0: ``//div[contains(@class, 'snippet')]`` is a
 substring class test and now hits ``wsj-snippet-body``, the article itself.
 The rule chosen, with the dev-set figures in bench/RESULTS.md:
 
 - find/replace pairs run literally, in order, on the raw markup;
+- title/author/date XPaths run before anything is stripped and fill header
+  fields trafilatura left empty (``metadata_from`` names the file);
+- small strip hits go in the first pass, before the one extraction
+  (:func:`_strip_small`): each under MIN_GUARDED_CHARS (200) of text, too
+  little to be the article, when the file's such hits together hold at most
+  MAX_EARLY_SHARE (5%) of the page's paragraph text (else they all wait);
+- the rest run in a second, guarded pass (:func:`imported_pass`) measured
+  against the first extraction (trafilatura's text after the hand-written
+  rules and the small strips, the *reference*):
 - ``body_xpath`` is used only when its matching nodes (those holding some
   reference text) hold BODY_AGREES (80%) of the reference; the text is then
-  trafilatura's on those nodes alone, with reference lines it dropped inside
-  them put back (alone it loses subheadings and list items: -17 recall
-  points on one page). A body XPath that disagrees is named in a warning;
+  the reference lines that lie in those nodes (less what is stripped there).
+  A body XPath that disagrees is named in a warning;
 - strips apply inside the agreeing body nodes only, and never to a body node,
   its ancestor, or an element holding over MAX_ELEMENT_SHARE (50%) of the
   reference (the WSJ case, named in a warning);
 - the pass must keep KEEP_SHARE (80%) of the reference text in its scope,
   or the first extraction stands with a warning (a replacement that breaks
-  the markup, strips that add up);
-- title/author/date XPaths fill header fields trafilatura left empty
-  (``metadata_from`` names the file).
+  the markup, strips that add up).
 
-On the 26 dev pages whose imported file applies: F1 0.964 -> 0.978, lost
-0.013 -> 0.013; on all 91: 0.968 -> 0.972, lost 0.006 -> 0.006 (measured
-with trafilatura's full mode; in its fast mode the first extraction alone
-already scores 0.978 on those 26 pages and the pass gives 0.979). Pages
-without an imported file take the one pass they took before. The pass starts
-from a copy of the first pass's pruned tree (the page is parsed again only
-when the file's find/replace pairs change the markup), and trafilatura runs
-again only when a strip or the body XPath changed what it reads: on 10 of
-those 26 pages neither does.
+On the 26 dev pages whose imported file applies (trafilatura in fast mode):
+F1 0.978 without the file, 0.979 with it, lost 0.013 either way. The pass
+reads the first pass's tree without copying or changing it; trafilatura runs a
+second time only for strips left to the pass on a page without an agreeing
+body XPath (on a copy), or for markup the file's find/replace pairs changed:
+on 4 of those 26 pages (3 find/replace, gizmodo's one large strip), against
+16 when every strip and body XPath meant a second run. The strips' XPaths, mostly FTR's class-or-id tokens, are answered
+from the first pass's ClassIndex.
 
 Markup nested past libxml2's depth limit (256) loses everything below it;
 such pages are flattened first (:func:`flatten`), keeping their text.
@@ -76,6 +79,9 @@ IMPORTED_PREFIX = "ftr/"  # rule files imported from FiveFilters; see imported_p
 BODY_AGREES = 0.8  # a body_xpath is used when its nodes hold this share of trafilatura's text
 MAX_ELEMENT_SHARE = 0.5  # a strip hit holding more of trafilatura's text than this is kept
 KEEP_SHARE = 0.8  # the guarded pass must keep this share of trafilatura's text in its scope
+# An imported strip hit under MIN_GUARDED_CHARS of text goes in the first pass, when the file's such hits
+# together hold at most this share of the page's paragraph text (a stale selector hitting every paragraph).
+MAX_EARLY_SHARE = 0.05
 MAX_TITLE_CHARS = 300
 MAX_AUTHORS = 10
 MAX_AUTHOR_CHARS = 80
@@ -203,21 +209,28 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
 
 
 _SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
+# FiveFilters' strip_id_or_class as imported (cleaner.ftr.strip_id_or_class_xpath): a class or id token.
+_TOKEN_XPATH = re.compile(r"//\*\[contains\(concat\(' ',normalize-space\(@class\),' '\),' (?P<name>[^\s']+) '\) or "
+                          r"contains\(concat\(' ',normalize-space\(@id\),' '\),' (?P=name) '\)\]")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
 
 
 class ClassIndex:
     """A page's elements by class token and by id, from one walk over the tree.
 
-    Most DOM rules are ``.class``, ``#id`` or ``tag.class``; as XPath each is a
-    walk over the whole page, which made DOM rules cost more than extraction.
-    Looked up here, they cost a dictionary access; other selectors still run
-    as XPath. Elements removed since the walk are left out of every answer.
+    Most DOM rules are ``.class``, ``#id`` or ``tag.class``, and most imported
+    FiveFilters strips are class-or-id tokens; as XPath each is a walk over the
+    whole page, which made DOM rules cost more than extraction (an imported
+    file's 30 token strips took 3 ms a page on the dev set). Looked up here,
+    they cost a dictionary access; other selectors still run as XPath.
+    Elements removed since the walk are left out of every answer.
     """
 
     def __init__(self, tree: HtmlElement):
         self.tree = tree
         self.by_class: dict[str, list[HtmlElement]] = {}
         self.by_id: dict[str, list[HtmlElement]] = {}
+        self.by_id_token: dict[str, list[HtmlElement]] = {}
         for element in tree.iter():
             if not isinstance(element.tag, str):  # comments, processing instructions
                 continue
@@ -225,6 +238,8 @@ class ClassIndex:
                 self.by_class.setdefault(token, []).append(element)
             if element.get("id") is not None:
                 self.by_id.setdefault(element.get("id"), []).append(element)
+                for token in element.get("id").split():
+                    self.by_id_token.setdefault(token, []).append(element)
 
     def select(self, selector: str) -> list[HtmlElement] | None:
         """What the CSS selector matches, in document order; None when it is not a simple one."""
@@ -234,6 +249,25 @@ class ClassIndex:
         table = self.by_class if simple["sign"] == "." else self.by_id
         tag = simple["tag"]
         return [e for e in table.get(simple["name"], ()) if (tag is None or e.tag == tag) and self._attached(e)]
+
+    def select_xpath(self, selector: str) -> list[HtmlElement] | None:
+        """What an imported class-or-id token XPath matches, in document order; None for any other XPath.
+
+        Candidates come from the index (split on any whitespace); each is then
+        checked on XPath's own token split, so the answer is the XPath's.
+        """
+        token = _TOKEN_XPATH.fullmatch(selector)
+        if token is None:
+            return None
+        name = token["name"]
+        by_class, by_id = self.by_class.get(name, []), self.by_id_token.get(name, [])
+        candidates = by_class + by_id if not (by_class and by_id) else self._in_order({*by_class, *by_id})
+        return [e for e in candidates if self._attached(e)
+                and any(name in _XML_SPACE.split(e.get(attribute) or "") for attribute in ("class", "id"))]
+
+    def _in_order(self, elements: set[HtmlElement]) -> list[HtmlElement]:
+        """``elements`` in document order (a walk, so only for the rare token both a class and an id)."""
+        return [e for e in self.tree.iter() if e in elements]
 
     def _attached(self, element: HtmlElement | None) -> bool:
         """Still in the page (a dropped element keeps its document, so walk up to the root)."""
@@ -252,7 +286,7 @@ def _file_hits(tree: HtmlElement, rule_file: RuleFile,
     pairs: list[tuple[str, HtmlElement]] = []
     warnings: list[str] = []
     for selector, css in selectors(rule_file):
-        found = index.select(selector) if index is not None and css else None
+        found = None if index is None else index.select(selector) if css else index.select_xpath(selector)
         try:
             if found is None:
                 found = _compiled(selector, css)(tree)
@@ -267,18 +301,19 @@ def _file_hits(tree: HtmlElement, rule_file: RuleFile,
 
 
 def remove_elements(tree: HtmlElement, files: Iterable[RuleFile],
-                    guard: bool = True) -> tuple[list[DomRemoval], list[str]]:
+                    guard: bool = True, index: ClassIndex | None = None) -> tuple[list[DomRemoval], list[str]]:
     """Drop every element the files' selectors match; (removals, warnings). Never drops <html>/<body>.
 
     With ``guard``, a rule file whose hits together hold more than
     MAX_PARAGRAPH_SHARE of the page's paragraph text removes nothing and is
     warned about: a stale or too broad site selector must not delete the
-    article (DESIGN: keep it, flag it, say which rules did it).
+    article (DESIGN: keep it, flag it, say which rules did it). ``index`` is
+    the tree's ClassIndex when the caller keeps it for later lookups.
     """
     removals: list[DomRemoval] = []
     warnings: list[str] = []
     page_chars = _paragraph_chars(tree)
-    index = ClassIndex(tree)
+    index = index or ClassIndex(tree)
     for rule_file in files:
         hits, bad = _file_hits(tree, rule_file, index)
         warnings.extend(bad)
@@ -390,6 +425,7 @@ class Pruned:
     tree: HtmlElement
     removals: tuple[DomRemoval, ...]
     warnings: tuple[str, ...]
+    index: ClassIndex  # the tree's elements by class and id, built once for every file's selectors
     text: str | None = None  # trafilatura's text of this very tree, when it was extracted already
 
 
@@ -398,8 +434,9 @@ def prune(markup: str, own: list[RuleFile]) -> Pruned | None:
     tree = parse(markup)
     if tree is None:
         return None
-    removals, warnings = remove_elements(tree, own)
-    return Pruned(tree, tuple(removals), tuple(warnings))
+    index = ClassIndex(tree)
+    removals, warnings = remove_elements(tree, own, index=index)
+    return Pruned(tree, tuple(removals), tuple(warnings), index)
 
 
 @dataclass(frozen=True)
@@ -473,7 +510,7 @@ def _body_nodes(tree: HtmlElement, rule_file: RuleFile, lines: list[str]) -> tup
     return holding, None
 
 
-def _strip_hits(tree: HtmlElement, rule_file: RuleFile, body: list[HtmlElement],
+def _strip_hits(start: Pruned, rule_file: RuleFile, body: list[HtmlElement],
                 lines: list[str]) -> tuple[list[tuple[str, HtmlElement]], list[str]]:
     """The imported file's strip hits that are safe to drop, and a warning for each one kept.
 
@@ -482,7 +519,7 @@ def _strip_hits(tree: HtmlElement, rule_file: RuleFile, body: list[HtmlElement],
     holding more than MAX_ELEMENT_SHARE of trafilatura's text (a stale class
     name such as ``snippet`` that now names the article's own container).
     """
-    hits, warnings = _file_hits(tree, rule_file)
+    hits, warnings = _file_hits(start.tree, rule_file, start.index)
     chosen = set(body)
     safe = []
     for selector, element in hits:
@@ -497,37 +534,39 @@ def _strip_hits(tree: HtmlElement, rule_file: RuleFile, body: list[HtmlElement],
     return safe, warnings
 
 
-def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url: str | None) -> ImportedPass:
+def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url: str | None,
+                  metadata: dict[str, Any]) -> ImportedPass:
     """Apply an imported file under guards; its text is used only if it keeps KEEP_SHARE of ``reference``.
 
-    ``start`` is the page after the hand-written rules (and the file's
-    find/replace pairs, run on the raw markup; None when they leave nothing to
-    parse); ``reference`` is what trafilatura extracted after the hand-written
-    rules: its text is the yardstick for everything the imported file does.
-    The metadata XPaths run first (before anything is stripped, as in FTR),
-    then the body XPath, the strips; if the result lost more than the measured
-    share of the in-scope reference text (a replacement that broke the markup,
-    strips that add up), the first extraction stands and a warning says why.
-    trafilatura runs again only when the file changed the tree it would read.
+    ``start`` is the page after the hand-written rules and the small strips
+    (:func:`_strip_small`), or after the file's find/replace pairs when they
+    change the raw markup (None when they leave nothing to parse);
+    ``reference`` is what trafilatura extracted from the first pass's tree:
+    its text is the yardstick for the body XPath and the remaining strips.
+    ``metadata`` is what the file's title/author/date XPaths found before
+    anything was stripped (as in FTR). If the result lost more than the
+    measured share of the in-scope reference text (a replacement that broke
+    the markup, strips that add up), the first extraction stands and a warning
+    says why. The start tree is left as it is; trafilatura runs again only for
+    strips without a body XPath, on a copy, or for markup the file changed.
     """
     if start is None:
-        return ImportedPass(None, (), {}, (f"{rule_file.name}: html.replace leaves nothing to parse; not used",))
+        return ImportedPass(None, (), metadata, (f"{rule_file.name}: html.replace leaves nothing to parse; not used",))
     tree, removals, warnings = start.tree, list(start.removals), list(start.warnings)
-    metadata = _site_metadata(tree, rule_file)
     lines = _lines(reference)
     body, disagrees = _body_nodes(tree, rule_file, lines)
     held = _key(" ".join(e.text_content() for e in body))
     in_scope = [line for line in lines if not body or line in held]  # measured before anything is stripped
-    hits, strip_warnings = _strip_hits(tree, rule_file, body, lines)
+    hits, strip_warnings = _strip_hits(start, rule_file, body, lines)
     warnings += strip_warnings + ([disagrees] if disagrees else [])
-    for selector, element in hits:
-        removals.append(DomRemoval(rule_file=rule_file.name, selector=selector,
-                                   text=_text(element)[:SNIPPET_CHARS], kind="html"))
-        element.drop_tree()
-    if body:
-        text = _body_text(tree, body, reference, url)
+    removals += [DomRemoval(rule_file=rule_file.name, selector=selector, text=_text(element)[:SNIPPET_CHARS],
+                            kind="html") for selector, element in hits]
+    stripped = [element for _, element in hits]
+    if body or not stripped:  # trafilatura's text of the start tree, restricted to the body nodes if any
+        page_text = start.text if start.text is not None else _extract_text(tree, url)
+        text = _body_text(body, set(stripped), page_text) if body else page_text
     else:
-        text = start.text if start.text is not None and not hits else _extract_text(tree, url)
+        text = _extract_text(_without(tree, stripped), url)
     kept = _share(in_scope, _key(text))
     if kept < KEEP_SHARE:
         warnings.append(f"{rule_file.name}: its rules keep {kept:.0%} of the article text (under "
@@ -536,48 +575,47 @@ def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url
     return ImportedPass(text, tuple(removals), metadata, tuple(warnings))
 
 
-def _body_text(tree: HtmlElement, body: list[HtmlElement], reference: str, url: str | None) -> str:
-    """trafilatura's text of the body nodes alone, with the reference lines it dropped there put back.
+def _body_text(body: list[HtmlElement], stripped: set[HtmlElement], reference: str) -> str:
+    """The reference lines that lie inside the body nodes less the stripped elements, in order.
 
-    On the body nodes alone trafilatura leaves out the page's other copies of
-    the article and the blocks around it (what the body XPath is for), but
-    also some subheadings and list items it keeps when it sees the whole page:
-    a reference line that lies inside the (stripped) body nodes and is missing
-    goes back after the reference line before it.
+    What the body XPath is for: leaving out the blocks around the article that
+    trafilatura kept. Taking trafilatura's own lines keeps its subheadings and
+    list items, which a second trafilatura run on the body nodes alone dropped
+    (-17 recall points on one page, undone by putting its lines back) and
+    saves that run. Copies count: a line goes in as often as the
+    reference has it but never more often than the body's text holds it (the
+    page's other copies of the article are what the body XPath leaves out).
     """
-    from lxml import html as lxml_html
-
-    held = _key(" ".join(e.text_content() for e in body))
-    wanted = [line for line in reference.split("\n") if _key(line) and _key(line) in held]
-    page = lxml_html.Element("html")
-    head = tree.find("head")
-    page.append(lxml_html.Element("head") if head is None else head)
-    page.append(lxml_html.Element("body"))
-    page[1].extend(body)
-    return "\n".join(_put_back(_extract_text(page, url).split("\n"), wanted, held))
-
-
-def _put_back(lines: list[str], reference: list[str], held: str) -> list[str]:
-    """``lines`` plus the ``reference`` lines they lack, each placed after the reference line before it.
-
-    Copies count: a line the reference repeats ("See it now: Amazon" under
-    each product) goes back as often as the reference has it, but never more
-    often than the body nodes' text ``held`` holds it (the page's other copies
-    of the article are what the body XPath leaves out).
-    """
-    out, keys, at = list(lines), [_key(line) for line in lines], 0
+    held = _key(" ".join(_text_outside(element, stripped) for element in body))
+    out: list[str] = []
     seen: Counter[str] = Counter()
-    for line in reference:
+    for line in reference.split("\n"):
         key = _key(line)
         seen[key] += 1
-        places = [i for i, k in enumerate(keys) if k == key]
-        if seen[key] <= len(places):
-            at = places[seen[key] - 1] + 1
-        elif len(places) < held.count(key):
-            out.insert(at, line)
-            keys.insert(at, key)
-            at += 1
-    return out
+        if key and seen[key] <= held.count(key):
+            out.append(line)
+    return "\n".join(out)
+
+
+def _text_outside(element: HtmlElement, skipped: set[HtmlElement]) -> str:
+    """``element.text_content()`` less the text of the ``skipped`` elements in it (the tree stays as it is)."""
+    if element in skipped:
+        return ""
+    parts = [element.text or ""] if isinstance(element.tag, str) else []
+    for child in element:
+        parts += [_text_outside(child, skipped), child.tail or ""]
+    return "".join(parts)
+
+
+def _without(tree: HtmlElement, elements: list[HtmlElement]) -> HtmlElement:
+    """A copy of ``tree`` less ``elements``: the first pass's tree stays whole for the files after this one."""
+    from copy import deepcopy
+
+    paths = [element.getroottree().getpath(element) for element in elements]
+    copy = deepcopy(tree)
+    for found in [copy.getroottree().xpath(path)[0] for path in paths]:  # all found before any is dropped
+        found.drop_tree()
+    return copy
 
 
 def _strings(found: list[Any]) -> list[str]:
@@ -627,24 +665,31 @@ def _site_metadata(tree: HtmlElement, rule_file: RuleFile) -> dict[str, Any]:
 def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Extraction:
     """Run the HTML stage on one page with the given rule files (site files first, then generic packs).
 
-    Hand-written files and packs prune the tree before trafilatura. An imported
-    file then gets its guarded pass (:func:`imported_pass`), measured against
-    this first extraction, which is kept whenever that pass would lose its text.
+    Hand-written files and packs prune the tree before trafilatura, and so do
+    an imported file's small strip hits (:func:`_strip_small`), once the
+    header fields are read. An imported file then gets its guarded pass
+    (:func:`imported_pass`), measured against this first extraction, which is
+    kept whenever that pass would lose its text.
     """
-    own = [f for f in files if not is_imported(f)]
+    own, imported = [f for f in files if not is_imported(f)], [f for f in files if is_imported(f)]
     markup = apply_replacements(html, own)
     first = prune(markup, own)
     if first is None:
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
+    doc = _page_metadata(first.tree, url)  # metadata first: imported strips may drop the byline or the <h1>
+    site_metadata = {f.name: _site_metadata(first.tree, f) for f in imported}
+    first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     removals, warnings = first.removals, list(first.warnings)
     reference = _extract_text(first.tree, url)
     if not reference:
         return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
-    doc = _page_metadata(first.tree, url)
     text, metadata, sources = _without_title(reference, doc.title), _metadata(doc, url), {}
     first = replace(first, text=reference)
-    for rule_file in (f for f in files if is_imported(f)):
-        found = imported_pass(_start(markup, own, rule_file, first), rule_file, text, url)
+    for rule_file in imported:
+        start = _start(markup, own, rule_file, first)
+        metadata_found = site_metadata[rule_file.name] if start is None or start is first else \
+            _site_metadata(start.tree, rule_file)  # its find/replace pairs changed the markup: read it there
+        found = imported_pass(start, rule_file, text, url, metadata_found)
         warnings.extend(w for w in found.warnings if w not in warnings)
         if found.text is not None:
             text, removals = _without_title(found.text, doc.title), found.removals
@@ -655,15 +700,34 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
                       metadata_from=sources)
 
 
-def _start(markup: str, own: list[RuleFile], rule_file: RuleFile, first: Pruned) -> Pruned | None:
-    """Where an imported file's pass starts: a copy of the first pass's tree, unless its find/replace
-    pairs change the markup, which is then parsed and pruned again (parsing costs more than copying)."""
-    from copy import deepcopy
+def _strip_small(first: Pruned, files: list[RuleFile]) -> Pruned:
+    """The first pass's tree less the imported files' small strip hits, each logged; the rest wait for the pass.
 
+    A hit under MIN_GUARDED_CHARS of text cannot be the article (nor hold
+    much of it), so it needs no measuring against trafilatura's text and goes
+    before the one extraction, which then needs no second run. The hits of a
+    file that together hold over MAX_EARLY_SHARE of the page's paragraph text
+    (a stale selector matching every paragraph) all wait for the guarded pass.
+    """
+    removals = list(first.removals)
+    page_chars = _paragraph_chars(first.tree)
+    for rule_file in files:
+        hits = [(s, e) for s, e in _file_hits(first.tree, rule_file, first.index)[0]
+                if len(_text(e)) < MIN_GUARDED_CHARS]
+        if sum(_paragraph_chars(e) for _, e in hits) > MAX_EARLY_SHARE * page_chars:
+            continue
+        for selector, element in hits:
+            removals.append(DomRemoval(rule_file=rule_file.name, selector=selector,
+                                       text=_text(element)[:SNIPPET_CHARS], kind="html"))
+            element.drop_tree()
+    return replace(first, removals=tuple(removals))
+
+
+def _start(markup: str, own: list[RuleFile], rule_file: RuleFile, first: Pruned) -> Pruned | None:
+    """Where an imported file's pass starts: the first pass's tree (the pass does not change it), unless
+    its find/replace pairs change the markup, which is then parsed and pruned again."""
     replaced = apply_replacements(markup, [rule_file])
-    if replaced == markup:
-        return replace(first, tree=deepcopy(first.tree))
-    return prune(replaced, own)
+    return first if replaced == markup else prune(replaced, own)
 
 
 def _without_title(text: str, title: str | None) -> str:

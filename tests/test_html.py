@@ -152,6 +152,22 @@ def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     assert index.select(".share") == _compiled(".share", True)(tree) == tree.xpath("//span")
 
 
+def test_class_index_answers_imported_token_xpaths_as_xpath_does():
+    from lxml import html as lxml_html
+
+    from cleaner.ftr import strip_id_or_class_xpath
+    from cleaner.html import ClassIndex, _compiled
+
+    tree = lxml_html.fromstring(
+        '<html><body><div class="tools" id="a"><p id="tools x">a</p></div><p class="toolsbar">b</p>'
+        '<span class="x\u00a0tools">c</span><aside id="tools">d</aside><i class=" x  tools ">e</i></body></html>')
+    index = ClassIndex(tree)
+    for name in ("tools", "x", "a", "toolsbar", "absent"):
+        selector = strip_id_or_class_xpath(name)
+        assert index.select_xpath(selector) == _compiled(selector, False)(tree), name  # document order too
+    assert index.select_xpath("//div[@class='tools']") is None  # any other XPath is left to lxml
+
+
 def _header(head: str, body: str) -> dict:
     """The HTML stage's metadata for a page with this head and body (the article follows the body)."""
     html = f"<html><head>{head}</head><body>{body}<article><p>{PROSE}</p><p>{PROSE}</p></article></body></html>"

@@ -119,6 +119,45 @@ def test_an_imported_file_that_changes_nothing_costs_no_second_extraction(tmp_pa
     assert extraction.text == html_stage.extract_html(html, []).text
 
 
+def test_a_small_imported_strip_goes_in_the_first_pass(tmp_path, monkeypatch):
+    rule_file = imported(tmp_path, "  remove_xpath: [\"//div[@class='note']\"]\n")
+    note = "The old ferry, seen from the bank."
+    html = page(f"<article><p>{PARAGRAPHS[0]}</p><div class='note'><p>{note}</p></div>"
+                f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[1:])}</article>")
+    assert note in html_stage.extract_html(html, []).text  # trafilatura alone keeps it
+    calls = _extractions(monkeypatch)
+    extraction = html_stage.extract_html(html, [rule_file])
+    assert calls == [False]  # one extraction, of the tree without the note
+    assert note not in extraction.text and all(p in extraction.text for p in PARAGRAPHS)
+    assert [(r.rule_file, r.selector, r.text) for r in extraction.removals] == \
+        [("ftr/example.org", "//div[@class='note']", note)]
+
+
+def test_small_strips_that_add_up_to_the_article_wait_for_the_guarded_pass(tmp_path):
+    rule_file = imported(tmp_path, "  remove_xpath: ['//p']\n")  # each paragraph is small; all are the article
+    extraction = html_stage.extract_html(page(f"<article>{ARTICLE}</article>"), [rule_file])
+    assert all(p in extraction.text for p in PARAGRAPHS) and not extraction.removals
+    assert any("the extraction without them stands" in w for w in extraction.warnings)
+
+
+def test_a_body_xpath_costs_no_second_extraction(tmp_path, monkeypatch):
+    rule_file = imported(tmp_path, "  body_xpath: [\"//div[@class='story']\"]\n"
+                                   "  remove_xpath: [\"//div[@class='story']/div[@class='big']\"]\n")
+    promo = "Subscribers get every story of the week in one letter on Sunday morning, and you can too."
+    box = " ".join(["A long box of background inside the story that the site's file strips out."] * 3)
+    more = ("Work on the approach roads starts first, so that the bridge can open as soon as its deck is "
+            "finished, the engineers said, and the council will report on the costs every quarter. The "
+            "ferry company, which has run the crossing for ninety years, has asked to run a bus over it.")
+    html = page(f"<article><div class='story'>{ARTICLE}<p>{more}</p><div class='big'><p>{box}</p></div></div>"
+                f"<div class='more'><p>{promo}</p></div></article>")
+    calls = _extractions(monkeypatch)
+    extraction = html_stage.extract_html(html, [rule_file])
+    assert calls == [False]
+    assert promo not in extraction.text and box not in extraction.text
+    assert all(p in extraction.text for p in PARAGRAPHS) and more in extraction.text
+    assert [r.text for r in extraction.removals] == [box[:html_stage.SNIPPET_CHARS]]
+
+
 def test_an_imported_strip_extracts_again_from_the_pruned_tree(tmp_path, monkeypatch):
     own = imported(tmp_path, "  remove_xpath: [\"//div[@class='promo']\"]\n")
     later = load_rule_file(own.path, "ftr/example.net")  # a second imported file: starts from the same tree
@@ -126,7 +165,7 @@ def test_an_imported_strip_extracts_again_from_the_pruned_tree(tmp_path, monkeyp
     html = page(f"<article>{ARTICLE}<div class='promo'><p>{promo}</p></div></article>")
     calls = _extractions(monkeypatch)
     extraction = html_stage.extract_html(html, [own, later])
-    assert calls == [False, False, False]
+    assert calls == [False, False, False]  # the promo is over MAX_EARLY_SHARE of the paragraphs: measured
     assert promo not in extraction.text and all(p in extraction.text for p in PARAGRAPHS)
     snippet = promo[:html_stage.SNIPPET_CHARS]
     assert [(r.rule_file, r.text) for r in extraction.removals] == [("ftr/example.net", snippet)]
