@@ -118,6 +118,7 @@ def test_a_proven_clean_check_loads_no_engine(cache):
     code = ("import sys; from cleaner.fastcheck import proven_clean; ok = proven_clean(sys.argv[1:]); "
             "print(ok, sorted(m for m in ('regex', 'dataclasses', 'typing', 'cleaner.pipeline', 'ruamel.yaml') "
             "if m in sys.modules))")
+    here = str(Path(fastcheck.__file__).parent.parent)  # the same cleaner as this process (its table's context)
     result = subprocess.run([sys.executable, "-c", code, str(clean)], capture_output=True, text=True,
-                            env={**os.environ}, cwd=cache)
+                            env={**os.environ, "PYTHONPATH": here}, cwd=cache)
     assert result.stdout.split() == ["True", "[]"], result.stderr
