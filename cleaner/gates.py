@@ -119,12 +119,6 @@ def _letters(op, av) -> set[str] | None:
     return letters if letters <= _SAFE else None
 
 
-def _char(op, av) -> str | None:
-    """The folded letter an item matches, when it matches exactly one (``a``, ``[Aa]``)."""
-    letters = _letters(op, av)
-    return letters.pop() if letters and len(letters) == 1 else None
-
-
 def _zero_width(op) -> bool:
     return op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 
@@ -158,27 +152,17 @@ def _starts(pattern) -> set[str] | None:
     return found if len(found) <= _MAX_STARTS else None
 
 
-def _alternatives(op, av) -> list | None:
-    """The sub-patterns inside a group, alternation or repeat (optional or not), else None."""
+def _alternatives(op, av, *, required: bool = False) -> list | None:
+    """The sub-patterns inside a group, alternation or repeat, else None.
+
+    ``required``: only those the item cannot skip (not a repeat that may run zero times).
+    """
     if op is sre.SUBPATTERN:
         return [av[-1]]
     if op is sre.BRANCH:
         return list(av[1])
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-        return [av[2]]
-    if op is sre.ATOMIC_GROUP:
-        return [av]
-    return None
-
-
-def _inner(op, av) -> list | None:
-    """The alternatives inside a group-like item that must match at least once, else None."""
-    if op is sre.SUBPATTERN:
-        return [av[-1]]
-    if op is sre.BRANCH:
-        return list(av[1])
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
-        return [av[2]]
+        return [av[2]] if av[0] >= 1 or not required else None
     if op is sre.ATOMIC_GROUP:
         return [av]
     return None
@@ -208,7 +192,8 @@ def _needle_sets(items: list) -> list[set[str]]:
         run = {""} if words is None else words
         if words is not None:
             continue
-        inner = [av[1]] if op is sre.ASSERT else _inner(op, av)  # what a lookaround sees lies in the line too
+        # what a lookaround sees lies in the line too
+        inner = [av[1]] if op is sre.ASSERT else _alternatives(op, av, required=True)
         if inner is None:
             continue
         options = [_needles(list(branch)) for branch in inner]
