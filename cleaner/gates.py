@@ -24,6 +24,9 @@ point). So a case-insensitive rule's literal is found whatever the line's case.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
 from re import _constants as sre
 from re import _parser as sre_parse
 
@@ -104,6 +107,53 @@ def passes(gate: Gate, folded: str) -> bool:
     if prefixes and not folded.startswith(prefixes):
         return False
     return all(any(needle in folded for needle in needles) for needles in needle_sets)
+
+
+class Screen:
+    """Which of many gates a document's lines could pass, from one scan of the whole document.
+
+    A gate's first strings (its starts, else its first needle set) are looked
+    for all at once by a compiled Aho-Corasick automaton (ahocorasick_rs's DFA:
+    a few microseconds for a page of text). A line holding none of a gate's
+    first strings cannot pass it, so only the lines and gates the scan pairs
+    up need ``passes``; most lines of an article meet no gate at all. Starts
+    are looked for as newline + start, each line following a newline, so they
+    count only where a line begins. Gates without a condition (NO_GATE) are
+    listed in ``ungated``: every line meets them.
+    """
+
+    def __init__(self, gates: Sequence[Gate]):
+        owners: dict[str, set[int]] = {}
+        for number, (starts, needle_sets) in enumerate(gates):
+            words = ["\n" + start for start in starts] if starts else needle_sets[0] if needle_sets else ()
+            for word in words:
+                owners.setdefault(word, set()).add(number)
+        self.ungated = [number for number, gate in enumerate(gates) if gate == NO_GATE]
+        self._words = list(owners)
+        self._owners = [frozenset(owners[word]) for word in self._words]
+        self._automaton = _compile(self._words) if self._words else None
+
+    def lines(self, folded_lines: Sequence[str]) -> dict[int, set[int]]:
+        """Line number (0-based) -> the gates whose first strings that line holds; lines holding none are left out."""
+        found: dict[int, set[int]] = {}
+        if self._automaton is None:
+            return found
+        hits = self._automaton.find_matches_as_indexes("\n" + "\n".join(folded_lines), overlapping=True)
+        if not hits:
+            return found
+        starts = list(accumulate(map((1).__add__, map(len, folded_lines)), initial=1))  # each line's first index
+        for word, start, end in hits:
+            first = start + self._words[word].startswith("\n")  # where the string proper begins
+            number = bisect_right(starts, first) - 1
+            if end < starts[number + 1]:  # ends inside that line
+                found.setdefault(number, set()).update(self._owners[word])
+        return found
+
+
+def _compile(words: list[str]):
+    from ahocorasick_rs import AhoCorasick, Implementation
+
+    return AhoCorasick(words, implementation=Implementation.DFA)
 
 
 # --- reading literals off a parsed pattern ---

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .document import Removal
-from .gates import NO_GATE, Gate, passes
+from .gates import Screen, passes
 from .rulefile import Rule
 from .textform import fold
 
@@ -117,20 +117,16 @@ def _in_range(rule: Rule, index: int, total: int) -> bool:
     return True
 
 
-_KEY = 3  # a line's first letters pick the rules whose starts could fit it
-_MAX_KEYS = 50_000
-
-
 class _RuleIndex:
-    """The whole-line rules a line could match, found without running their regexes.
+    """The rules each line of a document could match, found without running their regexes.
 
-    A rule whose gate names how a matching line starts is looked up by the
-    line's first letters; a rule whose gate only names words it must contain is
-    found by one Aho-Corasick pass over the line for all such words at once;
-    the few rules without a gate meet every line. Word caps are checked here
-    too. None of this depends on where the line sits, so a later pass over the
-    same text (settle) reuses the answer; rule order is kept, so the first rule
-    that matches still wins.
+    One Screen (gates.py) scan over the document pairs lines with the rules
+    whose gates' first strings they hold; only those pairs are checked in full
+    (gate and word cap), and most lines of an article pair with no rule at
+    all. Rules without a gate meet every line. Which whole-line rules fit a
+    line does not depend on where it sits, so a later pass over the same text
+    (settle) reuses the answer; rule order is kept, so the first rule that
+    matches still wins.
     """
 
     def __init__(self, rules: tuple[Rule, ...]):
@@ -138,61 +134,35 @@ class _RuleIndex:
         self.whole = [r for r in rules if r.action != "strip"]
         self.strips = [r for r in rules if r.action == "strip"]
         self._caps = [_cap(r) for r in self.whole]
-        self._ungated = [i for i, r in enumerate(self.whole) if r.gate == NO_GATE]
-        self._by_key: dict[str, list[tuple[int, Gate]]] = {}
-        self._starts: dict[str, set[int]] = {}
-        for i, rule in enumerate(self.whole):
-            for start in rule.gate[0]:
-                self._starts.setdefault(start[:_KEY], set()).add(i)
-        by_needle: dict[str, set[int]] = {}
-        for i, rule in enumerate(self.whole):
-            if not rule.gate[0] and rule.gate[1]:
-                for needle in rule.gate[1][0]:
-                    by_needle.setdefault(needle, set()).add(i)
-        self._more_needles = [rule.gate[1][1:] for rule in self.whole]
-        self._needle_cap = max((self._caps[i] for found in by_needle.values() for i in found), default=0)
-        self._needles = _automaton(by_needle) if by_needle else None
+        self._screen = Screen([rule.gate for rule in self.whole + self.strips])
+        offset = len(self.whole)
+        self._ungated_whole = [i for i in self._screen.ungated if i < offset]
+        self._ungated_strips = {i - offset for i in self._screen.ungated if i >= offset}
+        self.all_gated = not self._screen.ungated  # then a line the screen pairs with no rule meets none
 
-    def fits(self, folded: str, words: int) -> list[Rule]:
+    def screen(self, lines: list[Line]) -> dict[int, set[int]]:
+        """Line index -> the rules (positions in whole + strips) its folded text pairs with."""
+        for line in lines:
+            if not line.folded:
+                line.folded = fold(line.text)
+        return self._screen.lines([line.folded for line in lines])
+
+    def fits(self, folded: str, words: int, paired: set[int]) -> list[Rule]:
         """The whole-line rules whose word cap and gate admit a line, in rule order."""
-        whole, caps, more = self.whole, self._caps, self._more_needles
-        found = [i for i, gate in self._prefixed(folded[:_KEY]) if words <= caps[i] and passes(gate, folded)]
-        if self._needles is not None and words <= self._needle_cap:
-            found.extend({i for _, rules in self._needles.iter(folded) for i in rules if words <= caps[i]
-                          and all(any(n in folded for n in needles) for needles in more[i])})
-        found.extend(i for i in self._ungated if words <= caps[i])
-        found.sort()
-        return [whole[i] for i in found]
+        found = [i for i in paired if i < len(self.whole) and words <= self._caps[i]
+                 and passes(self.whole[i].gate, folded)]
+        found += [i for i in self._ungated_whole if words <= self._caps[i]]
+        return [self.whole[i] for i in sorted(found)]
 
-    def _prefixed(self, key: str) -> list[tuple[int, Gate]]:
-        """Rules with a start that a line beginning with ``key`` (its first _KEY letters) could have.
-
-        A start of _KEY letters or more is filed under its first _KEY letters, a
-        shorter one under itself; a line can only begin with starts filed under
-        the beginnings of its key.
-        """
-        found = self._by_key.get(key)
-        if found is None:
-            if len(self._by_key) > _MAX_KEYS:  # text in a script with many letters: keep memory bounded
-                self._by_key.clear()
-            rules = set().union(*(self._starts.get(key[:length], ()) for length in range(1, len(key) + 1)))
-            found = [(i, self.whole[i].gate) for i in sorted(rules)]
-            self._by_key[key] = found
-        return found
+    def strip_candidates(self, paired: set[int], after: int = -1) -> list[int]:
+        """Positions in ``strips``, past ``after``, of the strip rules a line pairs with or that have no gate."""
+        offset = len(self.whole)
+        found = {i - offset for i in paired if i >= offset} | self._ungated_strips
+        return sorted(i for i in found if i > after)
 
 
 def _cap(rule: Rule) -> float:
     return float("inf") if rule.max_words is None else rule.max_words
-
-
-def _automaton(by_needle: dict[str, set[int]]):
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for needle, found in by_needle.items():
-        automaton.add_word(needle, frozenset(found))
-    automaton.make_automaton()
-    return automaton
 
 
 @lru_cache(maxsize=256)
@@ -200,14 +170,12 @@ def _index(rules: tuple[Rule, ...]) -> _RuleIndex:
     return _RuleIndex(rules)  # rule lists repeat (generic rules plus one site's): build each once
 
 
-def _fitting(line: Line, rule_index: _RuleIndex) -> list[Rule]:
+def _fitting(line: Line, rule_index: _RuleIndex, paired: set[int]) -> list[Rule]:
     """``rule_index.fits`` for this line, from an earlier pass when that pass had all of these rules."""
     if line.fits is not None and line.fits_of is not None and rule_index.members <= line.fits_of.members:
         members = rule_index.members
         return [rule for rule in line.fits if rule in members]
-    if not line.folded:
-        line.folded = fold(line.text)
-    line.fits, line.fits_of = rule_index.fits(line.folded, line.words), rule_index
+    line.fits, line.fits_of = rule_index.fits(line.folded, line.words, paired), rule_index
     return line.fits
 
 
@@ -220,25 +188,46 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
     rule_index = _index(tuple(rules))
     total = len(lines)
     changed = False
+    pairs = rule_index.screen(lines)
     for index, line in enumerate(lines):
-        for rule in _fitting(line, rule_index):
+        paired = pairs.get(index)
+        if paired is None:
+            if rule_index.all_gated:
+                continue
+            paired = set()
+        for rule in _fitting(line, rule_index, paired):
             if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
                 break
         if line.removal is not None:
             changed = True
             continue
-        for rule in rule_index.strips:
-            if not (_in_range(rule, index, total) and passes(rule.gate, line.folded)):
-                continue
-            rest = matcher.apply(rule, line)
-            if rest is not None and rest:
-                fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
-                line.strips.append(_removal(line, rule, text=fragment.strip()))
-                line.rewrite(rest)
-                line.folded = fold(rest)
-                changed = True
+        changed = _strip(line, index, total, rule_index, paired, matcher) or changed
     return _apply_cuts(lines, warnings) or changed
+
+
+def _strip(line: Line, index: int, total: int, rule_index: _RuleIndex, paired: set[int], matcher: _Matcher) -> bool:
+    """Apply the strip rules that may match a kept line, in order; returns whether any took a fragment.
+
+    A rewritten line is screened again for the strip rules after the one that
+    rewrote it: taking a fragment out can join text into one of their strings.
+    """
+    changed = False
+    candidates = rule_index.strip_candidates(paired)
+    while candidates:
+        position = candidates.pop(0)
+        rule = rule_index.strips[position]
+        if not (_in_range(rule, index, total) and passes(rule.gate, line.folded)):
+            continue
+        rest = matcher.apply(rule, line)
+        if rest:
+            fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
+            line.strips.append(_removal(line, rule, text=fragment.strip()))
+            line.rewrite(rest)
+            line.folded = fold(rest)
+            changed = True
+            candidates = rule_index.strip_candidates(rule_index.screen([line]).get(0, set()), after=position)
+    return changed
 
 
 def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:

@@ -5,7 +5,7 @@ import regex
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cleaner.gates import NO_GATE, gate_for, passes
+from cleaner.gates import NO_GATE, Screen, gate_for, passes
 from cleaner.ruleset import load_ruleset
 from cleaner.textform import _ODD_SPACES, fold
 
@@ -80,3 +80,26 @@ def test_a_line_the_regex_matches_always_passes_the_gate(data):
     matched = (rule.pattern.search(line) if rule.action == "strip" else rule.pattern.fullmatch(line)) is not None
     if matched:
         assert passes(rule.gate, fold(line)), f"{rule.id} matches {line!r} but its gate {rule.gate} refuses it"
+
+
+SCREEN = Screen([rule.gate for rule in RULES])
+
+
+def test_screen_pairs_lines_with_the_gates_they_hold_the_first_strings_of():
+    gates = [(("share",), ()), ((), (("cookie", "cookies"),)), (("the end",), (("end",),)), NO_GATE]
+    lines = ["share this", "we use cookies", "the end", "shared", "nothing", "you share", "the end is near"]
+    assert Screen(gates).lines(lines) == {0: {0}, 1: {1}, 2: {2}, 3: {0}, 6: {2}}
+    assert Screen(gates).ungated == [3]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_line_that_passes_a_gate_is_paired_with_it(data):
+    """What Screen leaves out, passes() would refuse: skipping it changes no verdict."""
+    examples = [fold(e) for rule in RULES for e in rule.tests.get("remove", []) + rule.tests.get("keep", [])]
+    lines = data.draw(st.lists(st.sampled_from(examples) | _variants("share").map(fold), min_size=1, max_size=6))
+    pairs = SCREEN.lines(lines)
+    for number, line in enumerate(lines):
+        for gate_number, rule in enumerate(RULES):
+            if rule.gate != NO_GATE and passes(rule.gate, line):
+                assert gate_number in pairs.get(number, set()), (rule.id, line)
