@@ -149,6 +149,13 @@ class Screen:
                 found.setdefault(number, set()).update(self._owners[word])
         return found
 
+    def text(self, folded: str) -> set[int]:
+        """The gates whose first strings a whole folded text holds (a start: at the beginning of one of its lines)."""
+        if self._automaton is None:
+            return set()
+        hits = self._automaton.find_matches_as_indexes("\n" + folded, overlapping=True)
+        return set().union(*(self._owners[word] for word, _, _ in hits))
+
 
 def _compile(words: list[str]):
     from ahocorasick_rs import AhoCorasick, Implementation

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .document import STATUSES, Document, Source
@@ -14,7 +15,7 @@ from .metadata import extract, take_title_and_section
 from .rulefile import Rule
 from .ruleset import RuleSet
 from .site import SiteMatch, match_sites, site_name
-from .text import Line, assemble, classify, drop_duplicates, looks_like_prose, split_lines
+from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 from .textform import fold, normalise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,9 @@ TEXT_FIELDS = ("title", "authors", "date", "dateline", "agency", "section")  # f
 
 def active_rules(ruleset: RuleSet, sites: list[SiteMatch]) -> list[Rule]:
     """Site rules first (most specific wins the line), then generic rules the sites did not disable."""
-    disabled = set().union(*(m.file.disable for m in sites)) if sites else set()
+    if not sites:
+        return list(ruleset.generic_rules)
+    disabled = set().union(*(m.file.disable for m in sites))
     site_rules = [rule for m in sites for rule in m.file.rules]
     return site_rules + [rule for rule in ruleset.generic_rules if rule.id not in disabled]
 
@@ -72,9 +75,11 @@ def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
     return [line for line in take_title_and_section([line for line in lines if line.kept]) if line is not None]
 
 
-def _depends_on_position(rule: Rule) -> bool:
-    return rule.in_first is not None or rule.in_last is not None or rule.action in ("cut-to-end", "cut-from-start",
-                                                                                   "strip")
+@lru_cache(maxsize=256)
+def _positional(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules whose verdict depends on where a line sits (windows, cuts) or that rewrite it (strips)."""
+    return tuple(rule for rule in rules if rule.in_first is not None or rule.in_last is not None
+                 or rule.action in ("cut-to-end", "cut-from-start", "strip"))
 
 
 def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any]) -> None:
@@ -86,15 +91,19 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     kept lines less the coming title and section does now what that second
     cleaning would do. Only rules whose verdict depends on where a line sits
     (windows, cuts) or that rewrite it (strips) can decide differently on a
-    second pass; the others already said no to every kept line. Bounded by
-    SETTLE_PASSES so a pathological document cannot loop for long.
+    second pass; the others already said no to every kept line. When no kept
+    line passes one of those rules' gates (most documents), a pass is only
+    the duplicate check. Bounded by SETTLE_PASSES so a pathological document
+    cannot loop for long.
     """
-    rules = [rule for rule in rules if _depends_on_position(rule)]
+    rules = list(_positional(tuple(rules)))
     for _ in range(SETTLE_PASSES):
-        heads = _heads(lines, known)
-        found: list[str] = []
-        changed = classify([line for line in lines if line.kept and line not in heads], rules, found)
-        warnings.extend(w for w in found if w not in warnings)
+        changed = False
+        if could_match([line for line in lines if line.kept], rules):
+            heads = _heads(lines, known)
+            found: list[str] = []
+            changed = classify([line for line in lines if line.kept and line not in heads], rules, found)
+            warnings.extend(w for w in found if w not in warnings)
         if not drop_duplicates(lines) and not changed:
             return
 

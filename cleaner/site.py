@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from .gates import Gate, gate_for, passes
+from .gates import Gate, Screen, gate_for, passes
 from .textform import fold
 from .rulefile import RULE_TIMEOUT, RuleFile
 from .ruleset import RuleSet
@@ -49,20 +49,34 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
             matches.append(SiteMatch(found[0], f"domain {found[1]}"))
     window = text[:FINGERPRINT_WINDOW]
     folded = fold(window) if folded is None else folded  # a longer text only lets more searches through
-    for site in ruleset.fingerprinted_sites():
-        if any(m.file is site for m in matches):
+    fingerprints, screen = _fingerprints(ruleset)
+    held = screen.text(folded)  # most documents carry no fingerprint at all: no search then
+    for number in sorted(set(screen.ungated) | held):
+        site, pattern, gate = fingerprints[number]
+        if any(m.file is site for m in matches) or not passes(gate, folded):
             continue
-        for pattern in site.fingerprints:
-            if not passes(_gate(pattern.pattern, pattern.flags), folded):
-                continue  # a search that cannot succeed: most documents carry no fingerprint at all
-            try:
-                hit = pattern.search(window, timeout=RULE_TIMEOUT)
-            except TimeoutError:
-                hit = None
-            if hit:
-                matches.append(SiteMatch(site, f"fingerprint {pattern.pattern!r}"))
-                break
+        try:
+            hit = pattern.search(window, timeout=RULE_TIMEOUT)
+        except TimeoutError:
+            hit = None
+        if hit:
+            matches.append(SiteMatch(site, f"fingerprint {pattern.pattern!r}"))
     return matches
+
+
+_screens: dict[int, tuple[RuleSet, list[tuple[RuleFile, regex.Pattern, Gate]], Screen]] = {}
+
+
+def _fingerprints(ruleset: RuleSet) -> tuple[list[tuple[RuleFile, regex.Pattern, Gate]], Screen]:
+    """Every site fingerprint with its gate (gates.py), in site order, and their Screen; built once per rule set."""
+    entry = _screens.get(id(ruleset))
+    if entry is None or entry[0] is not ruleset:
+        found = [(site, pattern, _gate(pattern.pattern, pattern.flags))
+                 for site in ruleset.fingerprinted_sites() for pattern in site.fingerprints]
+        if len(_screens) > 8:  # rule sets come and go in tests; a run has one or two
+            _screens.clear()
+        entry = _screens[id(ruleset)] = (ruleset, found, Screen([gate for _, _, gate in found]))
+    return entry[1], entry[2]
 
 
 @lru_cache(maxsize=1024)

@@ -46,8 +46,8 @@ class Line:
     strips: list[Removal] = field(default_factory=list)
     folded: str = ""  # gates.fold(text), once rules have looked at it
     tried: set[str] = field(default_factory=set)  # ids of rules whose regex left this text as it is
-    fits: list[Rule] | None = None  # rules whose word cap and gate admit this text (_RuleIndex.fits)
-    fits_of: _RuleIndex | None = None  # the index that said so
+    admits: list[Rule] = field(default_factory=list)  # rules whose gate and word cap let this text through
+    admitted_by: _RuleIndex | None = None  # the index whose rules ``admits`` was chosen from
 
     @property
     def kept(self) -> bool:
@@ -55,7 +55,7 @@ class Line:
 
     def rewrite(self, text: str) -> None:
         """What is left after a strip rule took a fragment: rules see a new text."""
-        self.text, self.words, self.folded, self.fits, self.fits_of = text, len(text.split()), "", None, None
+        self.text, self.words, self.folded, self.admits, self.admitted_by = text, len(text.split()), fold(text), [], None
         self.tried.clear()
 
 
@@ -123,46 +123,51 @@ class _RuleIndex:
     One Screen (gates.py) scan over the document pairs lines with the rules
     whose gates' first strings they hold; only those pairs are checked in full
     (gate and word cap), and most lines of an article pair with no rule at
-    all. Rules without a gate meet every line. Which whole-line rules fit a
-    line does not depend on where it sits, so a later pass over the same text
-    (settle) reuses the answer; rule order is kept, so the first rule that
-    matches still wins.
+    all. Rules without a gate meet every line. What a line admits does not
+    depend on where it sits, so it is kept on the line: a later pass over the
+    same text with some of these rules (settle) needs no scan. Rule order is
+    kept, so the first rule that matches still wins.
     """
 
     def __init__(self, rules: tuple[Rule, ...]):
         self.members = frozenset(rules)
         self.whole = [r for r in rules if r.action != "strip"]
         self.strips = [r for r in rules if r.action == "strip"]
-        self._caps = [_cap(r) for r in self.whole]
-        self._screen = Screen([rule.gate for rule in self.whole + self.strips])
-        offset = len(self.whole)
-        self._ungated_whole = [i for i in self._screen.ungated if i < offset]
-        self._ungated_strips = {i - offset for i in self._screen.ungated if i >= offset}
-        self.all_gated = not self._screen.ungated  # then a line the screen pairs with no rule meets none
+        self._ordered = self.whole + self.strips  # Screen's gate numbers
+        self._screen = Screen([rule.gate for rule in self._ordered])
+        self._covers: dict[_RuleIndex, bool] = {}  # other index -> whether its rules include all of these
 
-    def screen(self, lines: list[Line]) -> dict[int, set[int]]:
-        """Line index -> the rules (positions in whole + strips) its folded text pairs with."""
-        for line in lines:
+    def admit(self, lines: list[Line]) -> None:
+        """Set ``admits`` on every line that has none from these rules or more."""
+        fresh = [line for line in lines if line.admitted_by is None or not self._covered_by(line.admitted_by)]
+        for line in fresh:
             if not line.folded:
                 line.folded = fold(line.text)
-        return self._screen.lines([line.folded for line in lines])
+        pairs = self._screen.lines([line.folded for line in fresh]) if fresh else {}
+        ungated = self._screen.ungated
+        for number, line in enumerate(fresh):
+            paired = pairs.get(number)
+            line.admits = [self._ordered[i] for i in sorted(paired.union(ungated) if paired else ungated)
+                           if _admits(self._ordered[i], line)] if paired or ungated else []
+            line.admitted_by = self
 
-    def fits(self, folded: str, words: int, paired: set[int]) -> list[Rule]:
-        """The whole-line rules whose word cap and gate admit a line, in rule order."""
-        found = [i for i in paired if i < len(self.whole) and words <= self._caps[i]
-                 and passes(self.whole[i].gate, folded)]
-        found += [i for i in self._ungated_whole if words <= self._caps[i]]
-        return [self.whole[i] for i in sorted(found)]
+    def _covered_by(self, other: _RuleIndex) -> bool:
+        covered = self._covers.get(other)
+        if covered is None:
+            covered = self._covers[other] = self.members <= other.members
+        return covered
 
-    def strip_candidates(self, paired: set[int], after: int = -1) -> list[int]:
-        """Positions in ``strips``, past ``after``, of the strip rules a line pairs with or that have no gate."""
-        offset = len(self.whole)
-        found = {i - offset for i in paired if i >= offset} | self._ungated_strips
-        return sorted(i for i in found if i > after)
+    def admitted(self, line: Line) -> list[Rule]:
+        """The rules of this index that ``line.admits`` (set by admit()), in rule order."""
+        if line.admitted_by is self:
+            return line.admits
+        return [rule for rule in line.admits if rule in self.members]
 
 
-def _cap(rule: Rule) -> float:
-    return float("inf") if rule.max_words is None else rule.max_words
+def _admits(rule: Rule, line: Line) -> bool:
+    """Whether the rule's gate, and a whole-line rule's word cap, let the line through."""
+    capped = rule.action != "strip" and rule.max_words is not None and line.words > rule.max_words
+    return not capped and passes(rule.gate, line.folded)
 
 
 @lru_cache(maxsize=256)
@@ -170,13 +175,11 @@ def _index(rules: tuple[Rule, ...]) -> _RuleIndex:
     return _RuleIndex(rules)  # rule lists repeat (generic rules plus one site's): build each once
 
 
-def _fitting(line: Line, rule_index: _RuleIndex, paired: set[int]) -> list[Rule]:
-    """``rule_index.fits`` for this line, from an earlier pass when that pass had all of these rules."""
-    if line.fits is not None and line.fits_of is not None and rule_index.members <= line.fits_of.members:
-        members = rule_index.members
-        return [rule for rule in line.fits if rule in members]
-    line.fits, line.fits_of = rule_index.fits(line.folded, line.words, paired), rule_index
-    return line.fits
+def could_match(lines: list[Line], rules: list[Rule]) -> bool:
+    """Whether some rule's gate and word cap admit one of the lines: if not, classify() would change nothing."""
+    rule_index = _index(tuple(rules))
+    rule_index.admit(lines)
+    return any(map(rule_index.admitted, lines))
 
 
 def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
@@ -186,47 +189,45 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
     """
     matcher = _Matcher(rules, warnings)
     rule_index = _index(tuple(rules))
+    rule_index.admit(lines)
     total = len(lines)
     changed = False
-    pairs = rule_index.screen(lines)
     for index, line in enumerate(lines):
-        paired = pairs.get(index)
-        if paired is None:
-            if rule_index.all_gated:
-                continue
-            paired = set()
-        for rule in _fitting(line, rule_index, paired):
-            if _in_range(rule, index, total) and matcher.apply(rule, line) == "":
-                line.removal, line.rule = _removal(line, rule), rule
-                break
-        if line.removal is not None:
-            changed = True
+        admitted = rule_index.admitted(line)
+        if not admitted:
             continue
-        changed = _strip(line, index, total, rule_index, paired, matcher) or changed
+        for rule in admitted:
+            if rule.action != "strip" and _in_range(rule, index, total) and matcher.apply(rule, line) == "":
+                line.removal, line.rule = _removal(line, rule), rule
+                changed = True
+                break
+        else:
+            strips = [rule for rule in admitted if rule.action == "strip"]
+            changed = bool(strips) and _strip(line, index, total, strips, rule_index, matcher) or changed
     return _apply_cuts(lines, warnings) or changed
 
 
-def _strip(line: Line, index: int, total: int, rule_index: _RuleIndex, paired: set[int], matcher: _Matcher) -> bool:
-    """Apply the strip rules that may match a kept line, in order; returns whether any took a fragment.
+def _strip(line: Line, index: int, total: int, strips: list[Rule], rule_index: _RuleIndex,
+           matcher: _Matcher) -> bool:
+    """Apply the strip rules a kept line admits, in order; returns whether any took a fragment.
 
-    A rewritten line is screened again for the strip rules after the one that
+    A rewritten line is admitted again for the strip rules after the one that
     rewrote it: taking a fragment out can join text into one of their strings.
     """
     changed = False
-    candidates = rule_index.strip_candidates(paired)
-    while candidates:
-        position = candidates.pop(0)
-        rule = rule_index.strips[position]
-        if not (_in_range(rule, index, total) and passes(rule.gate, line.folded)):
+    while strips:
+        rule = strips.pop(0)
+        if not _in_range(rule, index, total):
             continue
         rest = matcher.apply(rule, line)
         if rest:
             fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
             line.strips.append(_removal(line, rule, text=fragment.strip()))
             line.rewrite(rest)
-            line.folded = fold(rest)
             changed = True
-            candidates = rule_index.strip_candidates(rule_index.screen([line]).get(0, set()), after=position)
+            rule_index.admit([line])
+            later = rule_index.strips[rule_index.strips.index(rule) + 1:]
+            strips = [other for other in rule_index.admitted(line) if other in later]
     return changed
 
 
