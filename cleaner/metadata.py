@@ -99,7 +99,7 @@ def _headline_like(text: str) -> bool:
 
 
 def _section_like(text: str) -> bool:
-    return 1 <= len(text.split()) <= SECTION_MAX_WORDS and text[:1].isupper() and not regex.search(r"[.!?,:;]$", text)
+    return 1 <= len(text.split()) <= SECTION_MAX_WORDS and text[:1].isupper() and not text.endswith(tuple(".!?,:;"))
 
 
 def _heading_like(text: str) -> bool:
@@ -125,13 +125,15 @@ def take_title_and_section(kept: list[Line]) -> tuple[Line | None, Line | None]:
     return None, None
 
 
-def moved_to_header(lines: list[Line], field: str) -> list[str]:
-    """Texts of the lines the rules moved to header ``field``, first copy of each."""
-    values: list[str] = []
+def moved_to_header(lines: list[Line]) -> dict[str, list[str]]:
+    """Header field -> texts of the lines the rules moved there, first copy of each."""
+    values: dict[str, list[str]] = {}
     for line in lines:
         removal = line.removal
-        if removal is not None and removal.action == "header" and removal.field == field and line.text not in values:
-            values.append(line.text)
+        if removal is not None and removal.action == "header" and removal.field:
+            found = values.setdefault(removal.field, [])
+            if line.text not in found:
+                found.append(line.text)
     return values
 
 
@@ -159,12 +161,11 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
         section = section_line.text if section_line else None
     lede = next((line.text for line in lines if line.kept and looks_like_prose(line.text)), "")
     dateline, agency = find_dateline(lede)
-    credits = moved_to_header(lines, "credits")
-    captions = moved_to_header(lines, "captions")
-    authors, editors = people_from_credits(credits + moved_to_header(lines, "authors"))
+    moved = moved_to_header(lines)
+    credits, captions, sections = moved.get("credits", []), moved.get("captions", []), moved.get("section", [])
+    authors, editors = people_from_credits(credits + moved.get("authors", []))
     if agency is None:
         agency = next((name for name in map(agency_name, credits) if name), None)
-    sections = moved_to_header(lines, "section")
     found = {
         "title": title,
         "dateline": dateline,
