@@ -1,8 +1,11 @@
 """Speed of cleaner next to bare trafilatura, on the benchmark pages: ``python bench/speed.py DATA.jsonl.gz``.
 
 Measures, in one run on this machine:
-- per file, in-process: text mode (``dirty_full`` text), HTML mode (``html``),
-  bare ``trafilatura.extract(html)`` (comments off, as cleaner calls it);
+- per file, in-process: text mode on both text renderings (``dirty_recall``:
+  extracted article text with residue, DESIGN's main input, the seeds' kind;
+  ``dirty_full``: every visible line of the page), HTML mode (``html``), bare
+  ``trafilatura.extract(html)`` (comments off, as cleaner calls it); the
+  median of ``--rounds`` passes, the systems taking turns;
 - batch throughput (files/s, MB/s) of ``cleaner clean`` on one core and on
   all cores, text files and HTML files: the pages replicated (``--copies``
   for text, ``--html-copies`` for HTML) so that a run lasts several seconds
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 PYTHON = sys.executable
 CLEANER = [PYTHON, "-c", "import sys; from cleaner.launch import main; sys.argv[0] = 'cleaner'; main()"]
@@ -44,19 +48,26 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def per_file(function, items) -> float:
-    """Mean seconds per item over a warm pass.
+def per_file(systems: dict[str, Callable[[dict], object]], items: list[dict], rounds: int) -> dict[str, float]:
+    """Median seconds per item of each system, over ``rounds`` passes taken in turns.
 
-    One untimed pass first: what a process pays once (imports, trafilatura's
-    set-up, parsing a site's imported rule file the first time the site comes
-    up) is start-up, not per-file speed; a batch pays it once per worker.
+    One untimed pass of each first: what a process pays once (imports,
+    trafilatura's set-up, parsing a site's imported rule file the first time
+    the site comes up) is start-up, not per-file speed; a batch pays it once
+    per worker. The systems then take turns pass by pass, so a slow spell of
+    the machine falls on all of them, and the median pass of each is kept.
     """
-    for item in items:
-        function(item)
-    started = time.perf_counter()
-    for item in items:
-        function(item)
-    return (time.perf_counter() - started) / len(items)
+    for function in systems.values():
+        for item in items:
+            function(item)
+    passes: dict[str, list[float]] = {name: [] for name in systems}
+    for _ in range(rounds):
+        for name, function in systems.items():
+            started = time.perf_counter()
+            for item in items:
+                function(item)
+            passes[name].append((time.perf_counter() - started) / len(items))
+    return {name: statistics.median(times) for name, times in passes.items()}
 
 
 def html_mode_available() -> bool:
@@ -68,24 +79,21 @@ def html_mode_available() -> bool:
     return "html" in Source.__dataclass_fields__
 
 
-def in_process(records: list[dict]) -> dict[str, float | None]:
+def in_process(records: list[dict], rounds: int) -> dict[str, float | None]:
     from cleaner.document import Source
     from cleaner.pipeline import clean_source
     from cleaner.ruleset import load_ruleset
     import trafilatura
 
     ruleset = load_ruleset()
-    results: dict[str, float | None] = {
-        "text": per_file(lambda r: clean_source(Source(text=r["dirty_full"], url=r["url"]), ruleset), records),
-        "text_extracted": per_file(lambda r: clean_source(Source(text=r["dirty_recall"], url=r["url"]), ruleset),
-                                   records),
-        "trafilatura": per_file(lambda r: trafilatura.extract(r["html"], include_comments=False), records),
-        "html": None,
+    systems = {
+        "trafilatura": lambda r: trafilatura.extract(r["html"], include_comments=False),
+        "text": lambda r: clean_source(Source(text=r["dirty_full"], url=r["url"]), ruleset),
+        "text_extracted": lambda r: clean_source(Source(text=r["dirty_recall"], url=r["url"]), ruleset),
     }
     if html_mode_available():
-        results["html"] = per_file(lambda r: clean_source(Source(text="", html=r["html"], url=r["url"]), ruleset),
-                                   records)
-    return results
+        systems["html"] = lambda r: clean_source(Source(text="", html=r["html"], url=r["url"]), ruleset)
+    return {"html": None, **per_file(systems, records, rounds)}
 
 
 def write_pages(records: list[dict], folder: Path, field: str, suffix: str, copies: int) -> int:
@@ -216,6 +224,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=40, help="replicas of the pages for the text batch rows")
     parser.add_argument("--html-copies", type=int, default=10, help="replicas of the pages for the HTML batch rows")
     parser.add_argument("--repeats", type=int, default=3, help="runs per batch row; the fastest is reported")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="in-process passes over the pages per system, in turns; the median is reported")
     parser.add_argument("--results", type=Path, help="write the Speed section into this markdown file")
     args = parser.parse_args()
     records = load(args.data)
@@ -224,9 +234,10 @@ def main() -> None:
              f"{platform.processor() or platform.machine()}, {cores} cores, Python {platform.python_version()}, "
              f"{len(records)} pages.", ""]
 
-    timing = in_process(records)
+    timing = in_process(records, args.rounds)
     text_x = timing["trafilatura"] / timing["text"]
-    lines += ["Per file, in process (warm: after one untimed pass over the pages):", "", "| mode | ms/file | vs bare trafilatura |", "| --- | --- | --- |",
+    lines += [f"Per file, in process (warm: after one untimed pass over the pages; median of {args.rounds} passes, "
+              "the systems taking turns pass by pass):", "", "| mode | ms/file | vs bare trafilatura |", "| --- | --- | --- |",
               f"| bare `trafilatura.extract(html)` | {timing['trafilatura'] * 1e3:.2f} | 1.00x |",
               f"| cleaner text mode (`dirty_full`: all visible text of the page) | {timing['text'] * 1e3:.3f} | "
               f"{text_x:.1f}x faster |",
@@ -291,13 +302,14 @@ def targets(text_x: float, timing: dict, speedup: float, html_speedup: float | N
     html_x = timing["html"] / timing["trafilatura"] if timing["html"] is not None else None
     extracted_x = timing["trafilatura"] / timing["text_extracted"]
     cores = f"text {speedup:.2f}x" + (f", HTML {html_speedup:.2f}x" if html_speedup else "")
-    checks = [(f"text mode >= 50x faster per file than bare trafilatura: {text_x:.1f}x on dirty_full, "
-               f"{extracted_x:.1f}x on dirty_recall", min(text_x, extracted_x) >= 50),
+    checks = [(f"text mode >= 50x faster per file than bare trafilatura, on extracted article text (dirty_recall, "
+               f"DESIGN's main input): {extracted_x:.1f}x", extracted_x >= 50),
+              (f"the same on whole-page text (dirty_full): {text_x:.1f}x", text_x >= 50),
               (f"all cores >= 1.7x one core: {cores}", min(speedup, html_speedup or speedup) >= 1.7),
               (f"cleaner check start-up < 5x python -c pass: {startup_x:.1f}x on a clean file "
                f"({dirty_startup_x:.1f}x on one with residue)", startup_x < 5)]
     if html_x is not None:
-        checks.insert(1, (f"HTML mode within 1.25x of bare trafilatura: {html_x:.2f}x", html_x <= 1.25))
+        checks.insert(2, (f"HTML mode within 1.25x of bare trafilatura: {html_x:.2f}x", html_x <= 1.25))
     return [f"{text} {'MET' if ok else 'NOT MET'}" for text, ok in checks]
 
 
