@@ -9,7 +9,7 @@ logged as a :class:`DomRemoval` (file, selector, text snippet) for ``explain``.
 trafilatura then extracts the body from the pruned tree, with reader comments
 off (DESIGN: comments cost about 6 F1 points on news), in its fast mode (see
 EXTRACT_OPTIONS); the header fields come from trafilatura's metadata pieces
-less its costly body scans (:func:`_page_metadata`).
+less its costly body scans (:func:`cleaner.htmlmeta.page_metadata`).
 
 Imported FiveFilters files (``rules/ftr``) were written for FTR's engine and
 many are stale, so they are guarded. Applied bare, their strips cut the dev
@@ -62,6 +62,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .document import DomRemoval
+from .htmlmeta import header_fields, page_metadata
 from .ruletest import Failure
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,8 +97,6 @@ _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
 _BLOCK = frozenset("address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
                    "header li main nav ol p pre section table td th tr ul".split())
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
-METADATA_FIELDS = ("title", "authors", "date", "sitename", "description", "categories", "tags",
-                   "language", "image", "url")
 # trafilatura's settings, chosen by bench/quality.py (see bench/RESULTS.md). ``fast`` skips trafilatura's
 # comparison with readability and jusText, a third of its time. That comparison is a safety net against
 # trafilatura's own extractor missing the article; fast mode keeps the nets behind it (the baseline rescue
@@ -337,76 +336,12 @@ def apply_replacements(html: str, files: Iterable[RuleFile]) -> str:
     return html
 
 
-def _metadata(doc: Any, url: str | None) -> dict[str, Any]:
-    """trafilatura's metadata as header fields; absent values are left out so text heuristics may fill them."""
-    found: dict[str, Any] = {
-        "title": doc.title,
-        "authors": [a.strip() for a in doc.author.split(";") if a.strip()] if doc.author else None,
-        "date": doc.date,
-        "sitename": doc.sitename,
-        "description": doc.description,
-        "categories": [c for c in doc.categories or [] if c] or None,
-        "tags": [t for t in doc.tags or [] if t] or None,
-        "language": doc.language,
-        "image": doc.image,
-        "url": None if url else doc.url,
-    }
-    return {key: found[key] for key in METADATA_FIELDS if found[key] not in (None, "", [])}
-
-
-def _page_metadata(tree: HtmlElement, url: str | None) -> Any:
-    """trafilatura's metadata (its Document) for a page, less the fallbacks cleaner has no use for.
-
-    trafilatura.extract_metadata's steps, in its order, from its public
-    pieces: meta tags, JSON-LD, the title (meta, else <h1>/<title>: it decides
-    which first body line _without_title drops), the author (from a byline
-    in the body when the head names none: 21 of the dev set's 77 authors), the
-    canonical URL, htmldate's date with bare_extraction's settings, the site
-    name. Left out: categories and tags read from link lists in the body
-    (1.3 ms a page; on the dev set 11 of 81 values change, several of them
-    navigation menus), the licence (unused) and the hostname (unused). A
-    category stated in the head is kept.
-    """
-    from htmldate import find_date
-    from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_meta_json, extract_sitename,
-                                      extract_title, extract_url)
-    from trafilatura.settings import set_date_params
-
-    doc = examine_meta(tree)
-    if doc.author and " " not in doc.author:  # a handle, not a name (as extract_metadata decides)
-        doc.author = None
-    try:
-        doc = extract_meta_json(tree, doc)
-    except Exception:  # noqa: BLE001 -- extract_metadata guards this call too: JSON-LD parsing has had bugs
-        pass
-    doc.title = doc.title or extract_title(tree)
-    doc.url = doc.url or extract_url(tree, url)
-    doc.author = doc.author or extract_author(tree)
-    doc.date = find_date(tree, **{**set_date_params(extensive=True), "url": doc.url})
-    sitename = (doc.sitename or extract_sitename(tree) or "").lstrip("@")
-    if sitename and "." not in sitename and not sitename[0].isupper():
-        sitename = sitename.title()
-    host = META_URL.match(doc.url) if doc.url and not sitename else None
-    doc.sitename = sitename or (host[1] if host else None)
-    doc.categories = doc.categories or _meta_categories(tree)
-    doc.clean_and_trim()
-    return doc
-
-
-def _meta_categories(tree: HtmlElement) -> list[str]:
-    """The categories a page states in its head (article:section, subject): extract_catstags' last resort."""
-    from trafilatura.utils import line_processing
-
-    found = tree.xpath('.//head//meta[@property="article:section" or contains(@name, "subject")]/@content')
-    return [c for c in dict.fromkeys(line_processing(value) for value in found if value) if c]
-
-
 def _extract_text(tree: HtmlElement, url: str | None) -> str:
     """trafilatura's text alone for a tree ('' when it finds nothing); ``tree`` stays as it was.
 
     trafilatura works on a copy, so an imported file's pass can start from
     the tree without parsing the page again. Metadata comes from
-    _page_metadata, once: trafilatura's own would scan the body for fields
+    page_metadata, once: trafilatura's own would scan the body for fields
     cleaner drops. The text does not depend on it (trafilatura uses the URL
     only for links and images).
     """
@@ -676,14 +611,14 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
     first = prune(markup, own)
     if first is None:
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
-    doc = _page_metadata(first.tree, url)  # metadata first: imported strips may drop the byline or the <h1>
+    doc = page_metadata(first.tree, url)  # metadata first: imported strips may drop the byline or the <h1>
     site_metadata = {f.name: _site_metadata(first.tree, f) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     removals, warnings = first.removals, list(first.warnings)
     reference = _extract_text(first.tree, url)
     if not reference:
         return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
-    text, metadata, sources = _without_title(reference, doc.title), _metadata(doc, url), {}
+    text, metadata, sources = _without_title(reference, doc.title), header_fields(doc, url), {}
     first = replace(first, text=reference)
     for rule_file in imported:
         start = _start(markup, own, rule_file, first)
