@@ -250,19 +250,27 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:
         rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.kept]
-        chars = sum(len(other.text) for other in taken)
-        words = sum(other.words for other in taken)
-        prose = [other for other in taken if looks_like_prose(other.text)]
-        if prose or chars > rule.max_chars or words >= MAX_CUT_SHARE * total_words:
-            reason = (f"line {prose[0].no} reads as article prose" if prose
-                      else f"it would remove {chars} characters" if chars > rule.max_chars
-                      else "it would remove most of the document")
+        reason = _refusal(taken, rule.max_chars, total_words)
+        if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
             continue
         for other in taken:
             other.removal = _removal(other, rule)
         taken_any = taken_any or bool(taken)
     return taken_any
+
+
+def _refusal(taken: list[Line], max_chars: int, total_words: int) -> str | None:
+    """Why a cut may not take these lines (the first reason found), or None when it may."""
+    prose = next((other for other in taken if looks_like_prose(other.text)), None)
+    if prose:
+        return f"line {prose.no} reads as article prose"
+    chars = sum(len(other.text) for other in taken)
+    if chars > max_chars:
+        return f"it would remove {chars} characters"
+    if sum(other.words for other in taken) >= MAX_CUT_SHARE * total_words:
+        return "it would remove most of the document"
+    return None
 
 
 def drop_duplicates(lines: list[Line]) -> bool:
