@@ -62,7 +62,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .document import DomRemoval
-from .htmlmeta import header_fields, page_metadata
+from .htmlmeta import AttributeIndex, author_attributes, header_fields, page_metadata
 from .ruletest import Failure
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -207,47 +207,99 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
+# CSS selectors the index answers: ``.class`` and ``#id``, and ``[attr]``, ``[attr="value"]`` and
+# ``[attr^="value"]`` (double quotes, no escapes), each maybe after a tag
 _SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
+_ATTRIBUTE_CSS = re.compile(r'(?P<tag>[a-z][a-z0-9]*)?\[(?P<name>[A-Za-z_][\w-]*)'
+                            r'(?:(?P<sign>\^?=)"(?P<value>[^"\\\n]*)")?\]')
 # FiveFilters' strip_id_or_class as imported (cleaner.ftr.strip_id_or_class_xpath): a class or id token.
 _TOKEN_XPATH = re.compile(r"//\*\[contains\(concat\(' ',normalize-space\(@class\),' '\),' (?P<name>[^\s']+) '\) or "
                           r"contains\(concat\(' ',normalize-space\(@id\),' '\),' (?P=name) '\)\]")
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
 
 
-class ClassIndex:
-    """A page's elements by class token and by id, from one walk over the tree.
+@dataclass(frozen=True)
+class _Query:
+    """A CSS selector the index answers: elements whose ``attribute`` is there (sign None), equals
+    ``value`` ("="), starts with it ("^=") or holds it as a class token ("."); of ``tag`` if given."""
 
-    Most DOM rules are ``.class``, ``#id`` or ``tag.class``, and most imported
-    FiveFilters strips are class-or-id tokens; as XPath each is a walk over the
-    whole page, which made DOM rules cost more than extraction (an imported
-    file's 30 token strips took 3 ms a page on the dev set). Looked up here,
-    they cost a dictionary access; other selectors still run as XPath.
-    Elements removed since the walk are left out of every answer.
+    tag: str | None
+    attribute: str
+    sign: str | None
+    value: str
+
+
+@lru_cache(maxsize=4096)
+def _css_query(selector: str) -> _Query | None:
+    """The selector as a :class:`_Query`, None for any other (or ``[a^=""]``, which matches nothing)."""
+    simple = _SIMPLE_CSS.fullmatch(selector)
+    if simple is not None:
+        sign = simple["sign"]
+        return _Query(simple["tag"], "class" if sign == "." else "id", sign if sign == "." else "=", simple["name"])
+    attribute = _ATTRIBUTE_CSS.fullmatch(selector)
+    if attribute is None or attribute["value"] == "" and attribute["sign"] == "^=":
+        return None
+    return _Query(attribute["tag"], attribute["name"], attribute["sign"], attribute["value"] or "")
+
+
+def css_attributes(files: Iterable[RuleFile]) -> set[str]:
+    """The attributes the files' CSS selectors test, which a ClassIndex must hold to answer them."""
+    return {query.attribute for rule_file in files for selector, css in selectors(rule_file)
+            if css and (query := _css_query(selector)) is not None}
+
+
+class ClassIndex(AttributeIndex):
+    """A page's elements by class token, by id and by a few more attributes, from one walk over the tree.
+
+    Most DOM rules are ``.class``, ``#id`` or ``tag.class``, most imported
+    FiveFilters strips are class-or-id tokens, and the generic packs' ad and
+    widget slots are ``[id^="div-gpt-ad"]`` or ``[data-ad-slot]``; as XPath
+    each is a walk over the whole page, which made DOM rules cost more than
+    extraction (an imported file's 30 token strips took 3 ms a page on the dev
+    set, the packs' 11 attribute selectors 1 ms). Looked up here, they cost a
+    dictionary access; other selectors still run as XPath. The same walk
+    serves the byline search (cleaner.htmlmeta). Elements removed since the
+    walk are left out of every answer.
     """
 
-    def __init__(self, tree: HtmlElement):
-        self.tree = tree
-        self.by_class: dict[str, list[HtmlElement]] = {}
-        self.by_id: dict[str, list[HtmlElement]] = {}
-        self.by_id_token: dict[str, list[HtmlElement]] = {}
-        for element in tree.iter():
-            if not isinstance(element.tag, str):  # comments, processing instructions
-                continue
-            for token in (element.get("class") or "").split():
-                self.by_class.setdefault(token, []).append(element)
-            if element.get("id") is not None:
-                self.by_id.setdefault(element.get("id"), []).append(element)
-                for token in element.get("id").split():
-                    self.by_id_token.setdefault(token, []).append(element)
+    def __init__(self, tree: HtmlElement, attributes: Iterable[str] = ()):
+        super().__init__(tree, {"class", "id", *attributes})
+        self.class_tokens = self._tokens("class")
+        self.id_tokens = self._tokens("id")
+
+    def _tokens(self, attribute: str) -> dict[str, list[list[HtmlElement]]]:
+        """For each token of ``attribute`` (split on any whitespace), the element lists of the values holding it.
+
+        Split once per distinct value, not per element; the lists are merged
+        only for the tokens looked up (:meth:`_having`).
+        """
+        found: dict[str, list[list[HtmlElement]]] = {}
+        for value, elements in self.values[attribute].items():
+            for token in set(value.split()):
+                found.setdefault(token, []).append(elements)
+        return found
+
+    def _having(self, tokens: dict[str, list[list[HtmlElement]]], token: str) -> list[HtmlElement]:
+        """The elements whose attribute holds ``token``, in document order."""
+        lists = tokens.get(token, [])
+        return lists[0] if len(lists) == 1 else self._in_order([e for elements in lists for e in elements])
 
     def select(self, selector: str) -> list[HtmlElement] | None:
-        """What the CSS selector matches, in document order; None when it is not a simple one."""
-        simple = _SIMPLE_CSS.fullmatch(selector)
-        if simple is None:
+        """What the CSS selector matches, in document order; None when the index cannot answer it."""
+        query = _css_query(selector)
+        if query is None or query.attribute not in self.values:
             return None
-        table = self.by_class if simple["sign"] == "." else self.by_id
-        tag = simple["tag"]
-        return [e for e in table.get(simple["name"], ()) if (tag is None or e.tag == tag) and self._attached(e)]
+        return [e for e in self._candidates(query) if (query.tag is None or e.tag == query.tag) and self._attached(e)]
+
+    def _candidates(self, query: _Query) -> list[HtmlElement]:
+        """The elements that pass ``query`` but for its tag, dropped ones included, in document order."""
+        if query.sign == ".":
+            return self._having(self.class_tokens, query.value)
+        values = self.values[query.attribute]
+        if query.sign == "=":
+            return values.get(query.value, [])
+        return self._in_order([e for value, elements in values.items()
+                               if query.sign is None or value.startswith(query.value) for e in elements])
 
     def select_xpath(self, selector: str) -> list[HtmlElement] | None:
         """What an imported class-or-id token XPath matches, in document order; None for any other XPath.
@@ -259,14 +311,13 @@ class ClassIndex:
         if token is None:
             return None
         name = token["name"]
-        by_class, by_id = self.by_class.get(name, []), self.by_id_token.get(name, [])
-        candidates = by_class + by_id if not (by_class and by_id) else self._in_order({*by_class, *by_id})
+        candidates = self._in_order([*self._having(self.class_tokens, name), *self._having(self.id_tokens, name)])
         return [e for e in candidates if self._attached(e)
                 and any(name in _XML_SPACE.split(e.get(attribute) or "") for attribute in ("class", "id"))]
 
-    def _in_order(self, elements: set[HtmlElement]) -> list[HtmlElement]:
-        """``elements`` in document order (a walk, so only for the rare token both a class and an id)."""
-        return [e for e in self.tree.iter() if e in elements]
+    def _in_order(self, elements: list[HtmlElement]) -> list[HtmlElement]:
+        """``elements`` once each, in document order."""
+        return sorted(set(elements), key=self.order.__getitem__)
 
     def _attached(self, element: HtmlElement | None) -> bool:
         """Still in the page (a dropped element keeps its document, so walk up to the root)."""
@@ -309,13 +360,17 @@ def remove_elements(tree: HtmlElement, files: Iterable[RuleFile],
     article (DESIGN: keep it, flag it, say which rules did it). ``index`` is
     the tree's ClassIndex when the caller keeps it for later lookups.
     """
+    files = list(files)
     removals: list[DomRemoval] = []
     warnings: list[str] = []
-    page_chars = _paragraph_chars(tree)
-    index = index or ClassIndex(tree)
+    page_chars = None  # the page's paragraph text before anything is dropped, counted once a file hits something
+    index = index or ClassIndex(tree, css_attributes(files))
     for rule_file in files:
         hits, bad = _file_hits(tree, rule_file, index)
         warnings.extend(bad)
+        if not hits:
+            continue
+        page_chars = _paragraph_chars(tree) if page_chars is None else page_chars
         held = sum(_paragraph_chars(e) for _, e in hits)
         if guard and held >= MIN_GUARDED_CHARS and held > MAX_PARAGRAPH_SHARE * page_chars:
             warnings.append(f"{rule_file.name}: html selectors would remove {held} of the page's {page_chars} "
@@ -360,7 +415,7 @@ class Pruned:
     tree: HtmlElement
     removals: tuple[DomRemoval, ...]
     warnings: tuple[str, ...]
-    index: ClassIndex  # the tree's elements by class and id, built once for every file's selectors
+    index: ClassIndex  # the tree's elements by class, id and more, built once for every file's selectors
     text: str | None = None  # trafilatura's text of this very tree, when it was extracted already
 
 
@@ -369,7 +424,7 @@ def prune(markup: str, own: list[RuleFile]) -> Pruned | None:
     tree = parse(markup)
     if tree is None:
         return None
-    index = ClassIndex(tree)
+    index = ClassIndex(tree, css_attributes(own) | author_attributes())
     removals, warnings = remove_elements(tree, own, index=index)
     return Pruned(tree, tuple(removals), tuple(warnings), index)
 
@@ -611,7 +666,8 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
     first = prune(markup, own)
     if first is None:
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
-    doc = page_metadata(first.tree, url)  # metadata first: imported strips may drop the byline or the <h1>
+    # metadata first: imported strips may drop the byline or the <h1>
+    doc = page_metadata(first.tree, url, first.index)
     site_metadata = {f.name: _site_metadata(first.tree, f) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     removals, warnings = first.removals, list(first.warnings)
@@ -645,10 +701,13 @@ def _strip_small(first: Pruned, files: list[RuleFile]) -> Pruned:
     (a stale selector matching every paragraph) all wait for the guarded pass.
     """
     removals = list(first.removals)
-    page_chars = _paragraph_chars(first.tree)
+    page_chars = None  # as in remove_elements: counted before anything is dropped, once a file hits something
     for rule_file in files:
         hits = [(s, e) for s, e in _file_hits(first.tree, rule_file, first.index)[0]
                 if len(_text(e)) < MIN_GUARDED_CHARS]
+        if not hits:
+            continue
+        page_chars = _paragraph_chars(first.tree) if page_chars is None else page_chars
         if sum(_paragraph_chars(e) for _, e in hits) > MAX_EARLY_SHARE * page_chars:
             continue
         for selector, element in hits:

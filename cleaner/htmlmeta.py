@@ -56,7 +56,7 @@ def header_fields(doc: Any, url: str | None) -> dict[str, Any]:
     return {key: found[key] for key in METADATA_FIELDS if found[key] not in (None, "", [])}
 
 
-def page_metadata(tree: HtmlElement, url: str | None) -> Any:
+def page_metadata(tree: HtmlElement, url: str | None, index: AttributeIndex | None = None) -> Any:
     """trafilatura's metadata (its Document) for a page, less the fallbacks cleaner has no use for.
 
     trafilatura.extract_metadata's steps, in its order, from its public
@@ -83,7 +83,7 @@ def page_metadata(tree: HtmlElement, url: str | None) -> Any:
         pass
     doc.title = doc.title or extract_title(tree)
     doc.url = doc.url or extract_url(tree, url)
-    doc.author = doc.author or extract_author(tree)
+    doc.author = doc.author or extract_author(tree, index)
     doc.date = find_date(tree, **{**set_date_params(extensive=True), "url": doc.url})
     sitename = (doc.sitename or extract_sitename(tree) or "").lstrip("@")
     if sitename and "." not in sitename and not sitename[0].isupper():
@@ -105,7 +105,7 @@ def _meta_categories(tree: HtmlElement) -> list[str]:
 
 # --- the byline: trafilatura's extract_author, answered from an index of the page ---
 
-def extract_author(tree: HtmlElement) -> str | None:
+def extract_author(tree: HtmlElement, index: AttributeIndex | None = None) -> str | None:
     """What ``trafilatura.metadata.extract_author(tree)`` returns, without copying the page.
 
     trafilatura deletes AUTHOR_DISCARD_XPATHS' hits from a copy of the page,
@@ -114,6 +114,9 @@ def extract_author(tree: HtmlElement) -> str | None:
     discarded element is passed over, and a hit's text is what it reads on
     the copy. An XPath outside what :func:`parse_path` reads (a trafilatura
     release that changed them) sends the page to trafilatura's own function.
+    ``index``: the tree's index, when it holds :func:`author_attributes`
+    (elements dropped from the tree since it was made are not on the copy,
+    so they are passed over too).
     """
     from trafilatura.metadata import extract_author as trafilatura_author, normalize_authors
     from trafilatura.utils import trim
@@ -122,7 +125,8 @@ def extract_author(tree: HtmlElement) -> str | None:
     if paths is None:
         return trafilatura_author(tree)
     discard, authors = paths
-    index = AttributeIndex(tree, {name for path in (*discard, *authors) for name in path.attributes()})
+    if index is None or index.tree is not tree or not author_attributes() <= index.values.keys():
+        index = AttributeIndex(tree, author_attributes())
     dropped = {element for path in discard for element in select(path, index)}
     for path in authors:
         for element in select(path, index, lambda child: None if child in dropped else
@@ -132,6 +136,12 @@ def extract_author(tree: HtmlElement) -> str | None:
                 if content and 2 < len(content) < AUTHOR_CHARS:
                     return normalize_authors(None, content)
     return None
+
+
+def author_attributes() -> set[str]:
+    """The attributes the byline search tests, which an index handed to :func:`extract_author` should hold."""
+    paths = _author_paths()
+    return {name for path in (*paths[0], *paths[1]) for name in path.attributes()} if paths else set()
 
 
 @lru_cache(maxsize=1)
@@ -305,11 +315,17 @@ class AttributeIndex:
         self.tree = tree
         self.values: dict[str, dict[str, list[HtmlElement]]] = {name: {} for name in names}
         self.order: dict[HtmlElement, int] = {}
+        tables, order = self.values, self.order  # locals: this loop runs for every element of every page
         for position, element in enumerate(tree.iter()):
-            self.order[element] = position
+            order[element] = position
             for name, value in element.items():
-                if name in self.values:
-                    self.values[name].setdefault(value, []).append(element)
+                table = tables.get(name)
+                if table is not None:
+                    elements = table.get(value)
+                    if elements is None:
+                        table[value] = [element]
+                    else:
+                        elements.append(element)
 
 
 def select(path: Path, index: AttributeIndex,

@@ -142,14 +142,26 @@ def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     from cleaner.html import ClassIndex, _compiled
 
     tree = lxml_html.fromstring(
-        '<html><body><div class="share bar" id="top"><p class="share">a</p></div>'
-        '<article><p>text</p><aside class="bar">b</aside></article><span class="share"></span></body></html>')
-    index = ClassIndex(tree)
-    for selector in (".share", "div.share", "p.share", "#top", ".bar", ".absent", "aside.bar"):
-        assert index.select(selector) == _compiled(selector, True)(tree), selector
-    assert index.select("[id^=top]") is None  # not simple: left to XPath
+        '<html><body><div class="share bar" id="top"><p class="share share" data-ad="a1">a</p></div>'
+        '<article><p>text</p><aside class="bar" data-ad="">b</aside></article><span class="share" id="topic"></span>'
+        '<div id="top-2" data-ad="a2" aria-label="Ad"></div></body></html>')
+    index = ClassIndex(tree, ["data-ad", "aria-label"])
+    for selector in (".share", "div.share", "p.share", "#top", ".bar", ".absent", "aside.bar", '[id^="top"]',
+                     "[data-ad]", '[data-ad=""]', '[data-ad^="a"]', 'div[data-ad^="a"]', '[aria-label="Ad"]'):
+        assert index.select(selector) == _compiled(selector, True)(tree), selector  # each once, in document order
+    for selector in ("[id^=top]", '[id^=""]', '[id*="to"]', "[data-other]", "div > p", ".share.bar"):
+        assert index.select(selector) is None, selector  # left to XPath
     tree.get_element_by_id("top").drop_tree()
     assert index.select(".share") == _compiled(".share", True)(tree) == tree.xpath("//span")
+    assert index.select("[data-ad]") == _compiled("[data-ad]", True)(tree)
+
+
+def test_a_repeated_class_token_is_removed_once(tmp_path):
+    rule_file = tmp_path / "share.yaml"
+    rule_file.write_text("html:\n  remove: ['.sharebox']\n", encoding="utf-8")
+    page = PAGE.replace('class="share-buttons"', 'class="sharebox sharebox"')
+    extraction = html_stage.extract_html(page, [load_rule_file(rule_file)])
+    assert [r.selector for r in extraction.removals] == [".sharebox"] and "Share on" not in extraction.text
 
 
 def test_class_index_answers_imported_token_xpaths_as_xpath_does():

@@ -12,7 +12,7 @@ from trafilatura.metadata import extract_author as trafilatura_author
 
 from cleaner.html import parse
 from cleaner.inputs import read_source
-from cleaner.htmlmeta import AttributeIndex, extract_author, parse_path, select
+from cleaner.htmlmeta import AttributeIndex, author_attributes, extract_author, parse_path, select
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "fixtures").rglob("*.html"))
@@ -26,7 +26,8 @@ TRICKY = [
     '<p class="author"><!-- only a comment --><time>t</time>Jane Doe</p>',
     '<div class="sidebar"><span class="author">Not Me</span></div><p class="byline">Real Name</p>',
     '<div class="author print">Printed</div><span class="writer">Kept Writer</span>',
-    '<div class="Comments-box"><a rel="author">In Comments</a></div><div class="xComments"><a rel="author">Out There</a></div>',
+    '<div class="Comments-box"><a rel="author">In Comments</a></div>'
+    '<div class="xComments"><a rel="author">Out There</a></div>',
     '<span><rel>me</rel>John Doe</span>',  # rel='me' tests a child's text
     '<span><rel>m<time>x</time>e</rel>Jane Roe</span>',  # ... which a deletion inside it changes
     '<author>Ann Author</author><p class="author">Later</p>',
@@ -60,7 +61,8 @@ def test_author_as_trafilatura_finds_it_on_fixture_pages(page):
 
 
 _TAGS = ["div", "span", "a", "p", "time", "figure", "section", "h4", "rel", "author", "b"]
-_CLASSES = ["", "author", "byline", "Author-name", "comments", "xcomments", "sidebar", "date", "title", "quote"]
+_CLASSES = ["", "author", "byline", "Author-name", "comments", "xcomments", "sidebar", "date", "title", "quote",
+            "gone"]
 _WORDS = ["", " ", "Jane", "Doe ", " Smith", "me", "By", "\n"]
 
 
@@ -86,6 +88,11 @@ def _markup(draw, depth: int = 0) -> str:
 def test_author_as_trafilatura_finds_it_on_any_markup(body):
     for tree in _trees(_page(body)):
         assert extract_author(tree) == trafilatura_author(tree)
+    tree = parse(_page(body))  # with an index made before DOM rules dropped elements, as cleaner.html hands it
+    index = AttributeIndex(tree, author_attributes())
+    for gone in tree.xpath("//*[@class='gone'][not(ancestor::*[@class='gone'])]"):
+        gone.drop_tree()
+    assert extract_author(tree, index) == trafilatura_author(tree)
 
 
 def _xpaths() -> list:
