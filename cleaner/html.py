@@ -208,9 +208,9 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
 
 
 # CSS selectors the index answers: ``.class`` and ``#id``, and ``[attr]``, ``[attr="value"]`` and
-# ``[attr^="value"]`` (double quotes, no escapes), each maybe after a tag
+# ``[attr^="value"]`` (double quotes, no escapes), each maybe after a tag (and, for the last three, a class)
 _SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
-_ATTRIBUTE_CSS = re.compile(r'(?P<tag>[a-z][a-z0-9]*)?\[(?P<name>[A-Za-z_][\w-]*)'
+_ATTRIBUTE_CSS = re.compile(r'(?P<tag>[a-z][a-z0-9]*)?(?:\.(?P<class>[A-Za-z_][\w-]*))?\[(?P<name>[A-Za-z_][\w-]*)'
                             r'(?:(?P<sign>\^?=)"(?P<value>[^"\\\n]*)")?\]')
 # FiveFilters' strip_id_or_class as imported (cleaner.ftr.strip_id_or_class_xpath): a class or id token.
 _TOKEN_XPATH = re.compile(r"//\*\[contains\(concat\(' ',normalize-space\(@class\),' '\),' (?P<name>[^\s']+) '\) or "
@@ -221,12 +221,14 @@ _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits 
 @dataclass(frozen=True)
 class _Query:
     """A CSS selector the index answers: elements whose ``attribute`` is there (sign None), equals
-    ``value`` ("="), starts with it ("^=") or holds it as a class token ("."); of ``tag`` if given."""
+    ``value`` ("="), starts with it ("^=") or holds it as a class token ("."); of ``tag`` if given;
+    holding the class token ``needs_class`` if given (then the index answers only when no element does)."""
 
     tag: str | None
     attribute: str
     sign: str | None
     value: str
+    needs_class: str | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -239,13 +241,13 @@ def _css_query(selector: str) -> _Query | None:
     attribute = _ATTRIBUTE_CSS.fullmatch(selector)
     if attribute is None or attribute["value"] == "" and attribute["sign"] == "^=":
         return None
-    return _Query(attribute["tag"], attribute["name"], attribute["sign"], attribute["value"] or "")
+    return _Query(attribute["tag"], attribute["name"], attribute["sign"], attribute["value"] or "", attribute["class"])
 
 
 def css_attributes(files: Iterable[RuleFile]) -> set[str]:
     """The attributes the files' CSS selectors test, which a ClassIndex must hold to answer them."""
     return {query.attribute for rule_file in files for selector, css in selectors(rule_file)
-            if css and (query := _css_query(selector)) is not None}
+            if css and (query := _css_query(selector)) is not None and query.needs_class is None}
 
 
 class ClassIndex(AttributeIndex):
@@ -287,6 +289,9 @@ class ClassIndex(AttributeIndex):
     def select(self, selector: str) -> list[HtmlElement] | None:
         """What the CSS selector matches, in document order; None when the index cannot answer it."""
         query = _css_query(selector)
+        if query is not None and query.needs_class is not None:
+            # ``a.skip[href^="#"]``: XPath's class tokens are among the index's, which tells when none holds it
+            return None if query.needs_class in self.class_tokens else []
         if query is None or query.attribute not in self.values:
             return None
         return [e for e in self._candidates(query) if (query.tag is None or e.tag == query.tag) and self._attached(e)]
