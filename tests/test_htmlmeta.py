@@ -43,9 +43,12 @@ def _page(body: str) -> str:
 
 
 def _trees(markup: str):
-    """The page's tree and each of its elements as a tree of its own (the copy trafilatura makes is then smaller)."""
-    tree = parse(markup)
-    return [tree, *(e for e in tree.iter() if isinstance(e.tag, str) and e is not tree)]
+    """The page's tree and each of its elements as a tree of its own (the copy trafilatura makes is then smaller).
+
+    Parsed as cleaner parses (trafilatura's parser drops comments) and by lxml.html, which keeps them.
+    """
+    trees = [parse(markup), lxml_html.document_fromstring(markup)]
+    return [*trees, *(e for tree in trees for e in tree.iter() if isinstance(e.tag, str) and e is not tree)]
 
 
 @pytest.mark.parametrize("body", TRICKY)
