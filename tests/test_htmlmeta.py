@@ -98,6 +98,14 @@ def test_author_as_trafilatura_finds_it_on_any_markup(body):
     assert extract_author(tree, index) == trafilatura_author(tree)
 
 
+def test_xpaths_it_cannot_read_leave_the_page_to_trafilatura(monkeypatch):
+    from cleaner import htmlmeta
+
+    monkeypatch.setattr(htmlmeta, "_author_paths", lambda: None)  # as for a trafilatura with other XPaths
+    tree = parse(_page(TRICKY[0]))
+    assert htmlmeta.author_attributes() == set() and extract_author(tree) == trafilatura_author(tree) == "Jane Doe"
+
+
 def _xpaths() -> list:
     return [x for name in dir(xpaths) if isinstance(getattr(xpaths, name), list)
             for x in getattr(xpaths, name) if hasattr(x, "path") and parse_path(x.path) is not None]
