@@ -82,7 +82,8 @@ def _positional(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
                  or rule.action in ("cut-to-end", "cut-from-start", "strip"))
 
 
-def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any]) -> None:
+def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any],
+           dropped: bool) -> None:
     """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
 
     ``in_first``/``in_last`` windows and cut spans count lines, so once residue
@@ -93,8 +94,9 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     (windows, cuts) or that rewrite it (strips) can decide differently on a
     second pass; the others already said no to every kept line. When no kept
     line passes one of those rules' gates (most documents), a pass is only
-    the duplicate check. Bounded by SETTLE_PASSES so a pathological document
-    cannot loop for long.
+    the duplicate check, and none is needed when the last one (``dropped``:
+    the one before settle) dropped nothing. Bounded by SETTLE_PASSES so a
+    pathological document cannot loop for long.
     """
     rules = list(_positional(tuple(rules)))
     for _ in range(SETTLE_PASSES):
@@ -104,8 +106,9 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
             found: list[str] = []
             changed = classify([line for line in lines if line.kept and line not in heads], rules, found)
             warnings.extend(w for w in found if w not in warnings)
-        if not drop_duplicates(lines) and not changed:
+        if not changed and not dropped:  # the duplicate check would see what it saw last time
             return
+        dropped = drop_duplicates(lines)
 
 
 def html_stage(source: Source, ruleset: RuleSet) -> tuple[Source, Extraction]:
@@ -143,10 +146,10 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     warnings: list[str] = []
     rules = active_rules(ruleset, sites)
     classify(lines, rules, warnings)
-    drop_duplicates(lines)
+    dropped = drop_duplicates(lines)
     known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
              **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
-    settle(lines, rules, warnings, known)
+    settle(lines, rules, warnings, known, dropped)
     found, _ = extract(lines, known)
     removals = sorted((r for line in lines for r in ([line.removal] if line.removal else []) + line.strips),
                       key=lambda r: r.line)

@@ -179,7 +179,7 @@ def could_match(lines: list[Line], rules: list[Rule]) -> bool:
     """Whether some rule's gate and word cap admit one of the lines: if not, classify() would change nothing."""
     rule_index = _index(tuple(rules))
     rule_index.admit(lines)
-    return any(map(rule_index.admitted, lines))
+    return any(rule_index.admitted(line) for line in lines if line.admits)
 
 
 def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:

@@ -11,6 +11,7 @@ import unicodedata
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _BLANK_RUN = re.compile(r"\n\n\n+")
+_SPACE_RUN = re.compile(" {2,}")
 # what str.split() splits on, other than space and newline (tests/test_gates.py checks the list)
 _ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
@@ -20,19 +21,23 @@ def normalise(text: str) -> str:
 
     Non-breaking and other Unicode spaces become plain spaces; runs of blank
     lines become one. Wording is never changed. Most text is already clean
-    that way, so each step first looks whether it has anything to do.
+    that way, so each step first looks whether it has anything to do; once the
+    odd spaces are plain ones, " " and "\n" are the only whitespace left, so
+    runs of spaces and spaces at line ends are all that need fixing.
     """
     text = unicodedata.normalize("NFC", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(char in text for char in _INVISIBLE_CHARS):
+    if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):
         text = _INVISIBLE.sub("", text)
     for space in _ODD_SPACES:
         if space in text:
             text = text.replace(space, " ")
-    if "  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " ":
-        text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
-    return _BLANK_RUN.sub("\n\n", text).strip("\n")
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_RUN.sub("\n\n", text.strip(" ")).strip("\n")
 
 
 def fold(text: str) -> str:

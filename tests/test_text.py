@@ -1,8 +1,13 @@
 """The line engine: normalisation, cuts that refuse prose, strips, duplicates, status."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from hypothesis import given, settings, strategies as st
+
 from cleaner import clean_text
-from cleaner.textform import normalise
+from cleaner.textform import _INVISIBLE_CHARS, _ODD_SPACES, normalise
 
 PROSE = ("The committee said on Tuesday that it would publish its findings next month, "
          "after hearing from more than forty witnesses.")
@@ -15,6 +20,20 @@ def test_normalise_spaces_newlines_and_blank_runs():
 
 def test_normalise_is_nfc():
     assert normalise("Cafe\u0301") == "Caf\u00e9"
+
+
+def _normalise_by_definition(text: str) -> str:
+    """normalise() as its docstring states it, one line at a time (slower: what it must equal)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(char for char in text if char not in _INVISIBLE_CHARS)
+    text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return re.sub("\n\n\n+", "\n\n", text).strip("\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" \n\r" + _ODD_SPACES + _INVISIBLE_CHARS + "ab.\u0301"), max_size=40))
+def test_normalise_fixes_only_what_its_definition_says(text):
+    assert normalise(text) == _normalise_by_definition(text)
 
 
 def test_cut_to_end_takes_a_headline_list():
