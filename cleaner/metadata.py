@@ -146,7 +146,7 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
     even a null one, means that earlier run already decided: no title is taken
     from the text, which by then starts with the body.
     """
-    kept = [line for line in lines if line.kept]
+    kept = [line for line in lines if line.removal is None]
     moves: list[Removal] = []
     title = section = None
     if "title" not in prior:
@@ -159,7 +159,7 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
             moves.append(line.removal)
         title = title_line.text if title_line else None
         section = section_line.text if section_line else None
-    lede = next((line.text for line in lines if line.kept and looks_like_prose(line.text)), "")
+    lede = next((line.text for line in lines if line.removal is None and looks_like_prose(line.text)), "")
     dateline, agency = find_dateline(lede)
     moved = moved_to_header(lines)
     credits, captions, sections = moved.get("credits", []), moved.get("captions", []), moved.get("section", [])

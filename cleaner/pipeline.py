@@ -72,7 +72,7 @@ def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
     """The lines extract() will move to the header as title and section; none when ``known`` has a title."""
     if "title" in known:
         return []
-    return [line for line in take_title_and_section([line for line in lines if line.kept]) if line is not None]
+    return [line for line in take_title_and_section([line for line in lines if line.removal is None]) if line is not None]
 
 
 @lru_cache(maxsize=256)
@@ -101,10 +101,10 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     rules = list(_positional(tuple(rules)))
     for _ in range(SETTLE_PASSES):
         changed = False
-        if could_match([line for line in lines if line.kept], rules):
+        if could_match([line for line in lines if line.removal is None], rules):
             heads = _heads(lines, known)
             found: list[str] = []
-            changed = classify([line for line in lines if line.kept and line not in heads], rules, found)
+            changed = classify([line for line in lines if line.removal is None and line not in heads], rules, found)
             warnings.extend(w for w in found if w not in warnings)
         if not changed and not dropped:  # the duplicate check would see what it saw last time
             return

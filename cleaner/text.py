@@ -41,17 +41,13 @@ class Line:
     block: int  # index of the blank-line-separated block it belongs to
     text: str  # current text: fragments stripped by rules are gone from it
     words: int  # counted once: every rule's word cap reads it
-    removal: Removal | None = None  # set when the whole line left the body
+    removal: Removal | None = None  # set when the whole line left the body (None: the line is kept)
     rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
     strips: list[Removal] = field(default_factory=list)
     folded: str = ""  # gates.fold(text), once rules have looked at it
     tried: set[str] = field(default_factory=set)  # ids of rules whose regex left this text as it is
     admits: list[Rule] = field(default_factory=list)  # rules whose gate and word cap let this text through
     admitted_by: _RuleIndex | None = None  # the index whose rules ``admits`` was chosen from
-
-    @property
-    def kept(self) -> bool:
-        return self.removal is None
 
     def rewrite(self, text: str) -> None:
         """What is left after a strip rule took a fragment: rules see a new text."""
@@ -135,11 +131,14 @@ class _RuleIndex:
         self.strips = [r for r in rules if r.action == "strip"]
         self._ordered = self.whole + self.strips  # Screen's gate numbers
         self._screen = Screen([rule.gate for rule in self._ordered])
-        self._covers: dict[_RuleIndex, bool] = {}  # other index -> whether its rules include all of these
+        self._covers: dict[_RuleIndex | None, bool] = {}  # an index that admitted lines -> its rules hold these
 
     def admit(self, lines: list[Line]) -> None:
         """Set ``admits`` on every line that has none from these rules or more."""
-        fresh = [line for line in lines if line.admitted_by is None or not self._covered_by(line.admitted_by)]
+        covers = self._covers
+        for other in {line.admitted_by for line in lines}.difference(covers):
+            covers[other] = other is not None and self.members <= other.members
+        fresh = [line for line in lines if not covers[line.admitted_by]]
         for line in fresh:
             if not line.folded:
                 line.folded = fold(line.text)
@@ -150,12 +149,6 @@ class _RuleIndex:
             line.admits = [self._ordered[i] for i in sorted(paired.union(ungated) if paired else ungated)
                            if _admits(self._ordered[i], line)] if paired or ungated else []
             line.admitted_by = self
-
-    def _covered_by(self, other: _RuleIndex) -> bool:
-        covered = self._covers.get(other)
-        if covered is None:
-            covered = self._covers[other] = self.members <= other.members
-        return covered
 
     def admitted(self, line: Line) -> list[Rule]:
         """The rules of this index that ``line.admits`` (set by admit()), in rule order."""
@@ -193,9 +186,9 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
     total = len(lines)
     changed = False
     for index, line in enumerate(lines):
-        admitted = rule_index.admitted(line)
-        if not admitted:
+        if not line.admits:  # most lines: no rule to try
             continue
+        admitted = rule_index.admitted(line)
         for rule in admitted:
             if rule.action != "strip" and _in_range(rule, index, total) and matcher.apply(rule, line) == "":
                 line.removal, line.rule = _removal(line, rule), rule
@@ -249,7 +242,7 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:
         line = lines[index]
         rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
-        taken = [other for other in span if other.kept]
+        taken = [other for other in span if other.removal is None]
         reason = _refusal(taken, rule.max_chars, total_words)
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
@@ -287,9 +280,9 @@ def drop_duplicates(lines: list[Line]) -> bool:
     dropped = False
     previous: Line | None = None
     for line in lines:
-        if not line.kept:
+        if line.removal is not None:
             continue
-        if (previous is not None and line.words <= SHORT_LINE_WORDS
+        if (previous is not None and line.words <= SHORT_LINE_WORDS and line.words == previous.words
                 and line.text.casefold() == previous.text.casefold() and not ends_sentence(line.text)):
             line.removal = Removal(line=line.no, text=line.text, rule="builtin/duplicate-line",
                                    kind="duplicate", action="drop")
@@ -300,7 +293,7 @@ def drop_duplicates(lines: list[Line]) -> bool:
         if line.removal is None or line.removal.field != "captions":
             continue
         for other in lines[max(0, index - 2):index + 3]:
-            if other is line or not other.kept or len(other.text) < 30:
+            if other is line or other.removal is not None or len(other.text) < 30:
                 continue
             if line.text.startswith(other.text) or other.text.startswith(line.text):
                 other.removal = Removal(line=other.no, text=other.text, rule="builtin/duplicate-caption",
@@ -314,7 +307,7 @@ def assemble(lines: list[Line]) -> str:
     blocks: list[list[str]] = []
     last_block = None
     for line in lines:
-        if not line.kept or not line.text:
+        if line.removal is not None or not line.text:
             continue
         if line.block != last_block:
             blocks.append([])
