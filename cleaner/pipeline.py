@@ -151,7 +151,7 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
              **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
     settle(lines, rules, warnings, known, dropped)
     found, _ = extract(lines, known)
-    removals = sorted((r for line in lines for r in ([line.removal] if line.removal else []) + line.strips),
+    removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)
     residue = [r for r in removals if r.action != "header"]
     body = assemble(lines)

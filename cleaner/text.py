@@ -9,7 +9,8 @@ records which rule said so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .document import Removal
@@ -43,16 +44,17 @@ class Line:
     words: int  # counted once: every rule's word cap reads it
     removal: Removal | None = None  # set when the whole line left the body (None: the line is kept)
     rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
-    strips: list[Removal] = field(default_factory=list)
+    # immutable defaults: a page has hundreds of lines and most never get a strip or a rule to try
+    strips: tuple[Removal, ...] = ()
     folded: str = ""  # gates.fold(text), once rules have looked at it
-    tried: set[str] = field(default_factory=set)  # ids of rules whose regex left this text as it is
-    admits: list[Rule] = field(default_factory=list)  # rules whose gate and word cap let this text through
+    tried: frozenset[str] = frozenset()  # ids of rules whose regex left this text as it is
+    admits: Sequence[Rule] = ()  # rules whose gate and word cap let this text through
     admitted_by: _RuleIndex | None = None  # the index whose rules ``admits`` was chosen from
 
     def rewrite(self, text: str) -> None:
         """What is left after a strip rule took a fragment: rules see a new text."""
-        self.text, self.words, self.folded, self.admits, self.admitted_by = text, len(text.split()), fold(text), [], None
-        self.tried.clear()
+        self.text, self.words, self.folded = text, len(text.split()), fold(text)
+        self.admits, self.admitted_by, self.tried = (), None, frozenset()
 
 
 def split_lines(text: str, folded: str | None = None) -> list[Line]:
@@ -101,7 +103,7 @@ class _Matcher:
             )
             return None
         if verdict is None:
-            line.tried.add(rule.id)
+            line.tried |= {rule.id}
         return verdict
 
 
@@ -215,7 +217,7 @@ def _strip(line: Line, index: int, total: int, strips: list[Rule], rule_index: _
         rest = matcher.apply(rule, line)
         if rest:
             fragment = line.text[len(rest):] if line.text.startswith(rest) else line.text
-            line.strips.append(_removal(line, rule, text=fragment.strip()))
+            line.strips += (_removal(line, rule, text=fragment.strip()),)
             line.rewrite(rest)
             changed = True
             rule_index.admit([line])
