@@ -165,9 +165,15 @@ def _admits(rule: Rule, line: Line) -> bool:
     return not capped and passes(rule.gate, line.folded)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _index(rules: tuple[Rule, ...]) -> _RuleIndex:
-    return _RuleIndex(rules)  # rule lists repeat (generic rules plus one site's): build each once
+    """The index of a rule list, built once: lists repeat (the generic rules plus one site's).
+
+    Each holds a compiled automaton (about 2 MB for the shipped generic rules,
+    3 ms to build), so a worker keeps at most 64: enough for every shipped site
+    file with and without its position-dependent subset.
+    """
+    return _RuleIndex(rules)
 
 
 def could_match(lines: list[Line], rules: list[Rule]) -> bool:
