@@ -25,7 +25,7 @@ class SiteMatch:
     """A site file and why it was picked (shown by ``cleaner explain``)."""
 
     file: RuleFile
-    reason: str  # "domain reuters.com" or "fingerprint '\\(Reuters\\) -'"
+    reason: str  # "domain reuters.com" or "fingerprint /\(Reuters\) -/" (the pattern as its file has it)
 
 
 def host_of(url: str | None) -> str | None:
@@ -60,7 +60,7 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
         except TimeoutError:
             hit = None
         if hit:
-            matches.append(SiteMatch(site, f"fingerprint {pattern.pattern!r}"))
+            matches.append(SiteMatch(site, f"fingerprint /{pattern.pattern}/"))  # as written in the file
     return matches
 
 

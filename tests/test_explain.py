@@ -53,7 +53,7 @@ def test_every_input_line_appears_as_kept_removed_or_moved(stem):
 
 def test_explain_shows_site_reason_warnings_and_the_header(ruleset):
     text = plain(explained("000_6fc8c663778f222a", ruleset))
-    assert "site: sites/reuters.com (fingerprint" in text
+    assert "site: sites/reuters.com (fingerprint /\\(Reuters\\) [-–—]/)" in text  # the pattern as the file has it
     assert "header that would be written:\n---\ntitle: " in text
     assert "-> header.credits" in text and "-> header.title" in text
     assert "stripped 'Read more" in text
