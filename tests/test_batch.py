@@ -12,8 +12,6 @@ from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
-import pytest
-
 from cleaner.batch import BatchOptions, run_batch
 from cleaner.inputs import read_source
 from cleaner.pipeline import clean_source

@@ -11,7 +11,7 @@ import pytest
 from cleaner import fastcheck
 from cleaner.hook import check_text, main as full_check
 from cleaner.ruleset import load_ruleset
-from conftest import ROOT, SEEDS, SEED_STEMS, raw
+from conftest import SEEDS, SEED_STEMS, raw
 
 HERE_CLEAN = "Officials met on Tuesday to discuss the budget, which was approved by a wide margin.\n"
 
