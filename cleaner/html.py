@@ -284,7 +284,7 @@ class ClassIndex(AttributeIndex):
     def _having(self, tokens: dict[str, list[list[HtmlElement]]], token: str) -> list[HtmlElement]:
         """The elements whose attribute holds ``token``, in document order."""
         lists = tokens.get(token, [])
-        return lists[0] if len(lists) == 1 else self._in_order([e for elements in lists for e in elements])
+        return lists[0] if len(lists) == 1 else self.in_order([e for elements in lists for e in elements])
 
     def select(self, selector: str) -> list[HtmlElement] | None:
         """What the CSS selector matches, in document order; None when the index cannot answer it."""
@@ -303,7 +303,7 @@ class ClassIndex(AttributeIndex):
         values = self.values[query.attribute]
         if query.sign == "=":
             return values.get(query.value, [])
-        return self._in_order([e for value, elements in values.items()
+        return self.in_order([e for value, elements in values.items()
                                if query.sign is None or value.startswith(query.value) for e in elements])
 
     def select_xpath(self, selector: str) -> list[HtmlElement] | None:
@@ -316,13 +316,9 @@ class ClassIndex(AttributeIndex):
         if token is None:
             return None
         name = token["name"]
-        candidates = self._in_order([*self._having(self.class_tokens, name), *self._having(self.id_tokens, name)])
+        candidates = self.in_order([*self._having(self.class_tokens, name), *self._having(self.id_tokens, name)])
         return [e for e in candidates if self._attached(e)
                 and any(name in _XML_SPACE.split(e.get(attribute) or "") for attribute in ("class", "id"))]
-
-    def _in_order(self, elements: list[HtmlElement]) -> list[HtmlElement]:
-        """``elements`` once each, in document order."""
-        return sorted(set(elements), key=self.order.__getitem__)
 
     def _attached(self, element: HtmlElement | None) -> bool:
         """Still in the page (a dropped element keeps its document, so walk up to the root)."""

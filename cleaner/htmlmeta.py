@@ -328,6 +328,10 @@ class AttributeIndex:
                     else:
                         elements.append(element)
 
+    def in_order(self, elements: Iterable[HtmlElement]) -> list[HtmlElement]:
+        """``elements`` once each, in document order."""
+        return sorted(set(elements), key=self.order.__getitem__)
+
 
 def select(path: Path, index: AttributeIndex,
            text: Callable[[HtmlElement], str | None] | None = None) -> list[HtmlElement]:
@@ -339,7 +343,7 @@ def select(path: Path, index: AttributeIndex,
     found: set[HtmlElement] = set()
     for step in path.steps:
         found |= _step_elements(step, index, text or (lambda element: "".join(element.itertext())))
-    return sorted(found, key=index.order.__getitem__)
+    return index.in_order(found)
 
 
 def _step_elements(step: Step, index: AttributeIndex,

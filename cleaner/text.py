@@ -46,7 +46,7 @@ class Line:
     rule: Rule | None = None  # the rule behind ``removal``, when a rule file's
     # immutable defaults: a page has hundreds of lines and most never get a strip or a rule to try
     strips: tuple[Removal, ...] = ()
-    folded: str = ""  # gates.fold(text), once rules have looked at it
+    folded: str = ""  # gates.fold(text): split_lines and rewrite() set it
     tried: frozenset[str] = frozenset()  # ids of rules whose regex left this text as it is
     admits: Sequence[Rule] = ()  # rules whose gate and word cap let this text through
     admitted_by: _RuleIndex | None = None  # the index whose rules ``admits`` was chosen from
@@ -57,12 +57,11 @@ class Line:
         self.admits, self.admitted_by, self.tried = (), None, frozenset()
 
 
-def split_lines(text: str, folded: str | None = None) -> list[Line]:
+def split_lines(text: str, folded: str) -> list[Line]:
     """Non-blank lines of normalised ``text`` with their block numbers (``folded``: ``fold(text)``)."""
-    raws = text.split("\n")
-    foldeds = folded.split("\n") if folded is not None else [""] * len(raws)  # fold never makes a newline
     lines, block = [], 0
-    for no, (raw, folded_line) in enumerate(zip(raws, foldeds), start=1):
+    # fold never makes or takes a newline, so the two splits line up
+    for no, (raw, folded_line) in enumerate(zip(text.split("\n"), folded.split("\n")), start=1):
         if not raw:
             block += 1
         else:  # normalised: words are separated by single spaces
@@ -141,9 +140,6 @@ class _RuleIndex:
         for other in {line.admitted_by for line in lines}.difference(covers):
             covers[other] = other is not None and self.members <= other.members
         fresh = [line for line in lines if not covers[line.admitted_by]]
-        for line in fresh:
-            if not line.folded:
-                line.folded = fold(line.text)
         pairs = self._screen.lines([line.folded for line in fresh]) if fresh else {}
         ungated = self._screen.ungated
         for number, line in enumerate(fresh):
