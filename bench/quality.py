@@ -104,8 +104,8 @@ def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
     """Name -> page -> predicted text, in table order."""
     import trafilatura
 
-    from cleaner.document import Source
-    from cleaner.pipeline import clean_source
+    from cleaner.stages.document import Source
+    from cleaner.stages.pipeline import clean_source
 
     def clean_html(page: dict) -> str:
         return clean_source(Source(text="", html=page["html"], url=page["url"]), ruleset).body
@@ -136,8 +136,8 @@ def ftr_rows(pages: list[dict], ruleset) -> str:
     """cleaner html with and without the imported files, per page subset (see ``--ftr``)."""
     from dataclasses import replace
 
-    from cleaner.ftr_index import load_index
-    from cleaner.site import host_of
+    from cleaner.rulebook.index import load_index
+    from cleaner.rulebook.site import host_of
 
     index = load_index(ruleset.ftr_dir)
     with_file = [p for p in pages if index.site_for_host(host_of(p["url"]) or "")]
@@ -163,8 +163,8 @@ def ftr_rows(pages: list[dict], ruleset) -> str:
 
 def gold_hits(pages: Iterable[dict], ruleset) -> list[tuple[str, str, str]]:
     """(page id, rule id, gold line) for every gold line the text rules remove or change."""
-    from cleaner.document import Source
-    from cleaner.pipeline import clean_source
+    from cleaner.stages.document import Source
+    from cleaner.stages.pipeline import clean_source
 
     hits = []
     for page in pages:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold-hits", action="store_true", help="also list gold lines the text rules remove")
     parser.add_argument("--ftr", action="store_true", help="also compare cleaner html with and without rules/ftr")
     args = parser.parse_args(argv)
-    from cleaner.ruleset import load_ruleset
+    from cleaner.rulebook.ruleset import load_ruleset
 
     ruleset = load_ruleset()
     pages = load(args.data)

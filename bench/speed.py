@@ -17,7 +17,7 @@ Measures, in one run on this machine:
 - peak memory (largest process, pool workers included) of a batch over N and
   over 10 x N files.
 
-HTML rows need cleaner.html (the HTML stage) and, for the batch rows,
+HTML rows need cleaner.stages.html (the HTML stage) and, for the batch rows,
 read_sources reading ``.html`` files; when they are absent the rows say so.
 ``--results FILE`` writes (or replaces) the "## Speed" section of FILE and
 leaves every other section alone.
@@ -72,17 +72,17 @@ def per_file(systems: dict[str, Callable[[dict], object]], items: list[dict], ro
 
 def html_mode_available() -> bool:
     try:
-        import cleaner.html  # noqa: F401
-        from cleaner.document import Source
+        import cleaner.stages.html  # noqa: F401
+        from cleaner.stages.document import Source
     except ImportError:
         return False
     return "html" in Source.__dataclass_fields__
 
 
 def in_process(records: list[dict], rounds: int) -> dict[str, float | None]:
-    from cleaner.document import Source
-    from cleaner.pipeline import clean_source
-    from cleaner.ruleset import load_ruleset
+    from cleaner.stages.document import Source
+    from cleaner.stages.pipeline import clean_source
+    from cleaner.rulebook.ruleset import load_ruleset
     import trafilatura
 
     ruleset = load_ruleset()
@@ -174,7 +174,7 @@ def _peak_kb(pid: int) -> int:
 
 
 def html_batch_available(folder: Path) -> bool:
-    from cleaner.inputs import read_sources
+    from cleaner.stages.reading import read_sources
 
     sample = next(folder.rglob("*.html"))
     try:
@@ -259,7 +259,7 @@ def main() -> None:
         lines.append(f"| cleaner HTML mode (`html`) | {timing['html'] * 1e3:.2f} | "
                      f"{timing['html'] / timing['trafilatura']:.2f}x the time |")
     else:
-        lines.append("| cleaner HTML mode | not run: cleaner.html is not there yet | |")
+        lines.append("| cleaner HTML mode | not run: cleaner.stages.html is not there yet | |")
 
     with tempfile.TemporaryDirectory() as temp:
         temp = Path(temp)

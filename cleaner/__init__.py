@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import importlib
 
+from .version import __version__  # noqa: F401  (cleaner.__version__)
+
 __all__ = ["clean_text", "load_ruleset", "Document", "Removal", "Source", "RuleSet", "RuleError"]
-__version__ = "0.1.0"
 
 # Imported on first use (PEP 562): ``cleaner check`` on a clean file must not pay for the engine.
-_LAZY = {"Document": "document", "Removal": "document", "Source": "document", "RuleError": "rulefile",
-         "RuleSet": "ruleset", "load_ruleset": "ruleset"}
+_LAZY = {"Document": "stages.document", "Removal": "stages.document", "Source": "stages.document",
+         "RuleError": "rulebook.rulefile", "RuleSet": "rulebook.ruleset", "load_ruleset": "rulebook.ruleset"}
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Iterable
 
-    from .document import Document
-    from .ruleset import RuleSet
+    from .rulebook.ruleset import RuleSet
+    from .stages.document import Document
 
 _default_rules: RuleSet | None = None
 
@@ -35,9 +36,9 @@ def __getattr__(name: str):
 
 def clean_text(text: str, url: str | None = None, rules: RuleSet | Iterable[str | Path] | None = None) -> Document:
     """Clean one scraped text. ``rules``: a loaded RuleSet, or folders of user rules added to the shipped ones."""
-    from .inputs import source_from_text
-    from .pipeline import clean_source
-    from .ruleset import RuleSet, load_ruleset
+    from .rulebook.ruleset import RuleSet, load_ruleset
+    from .stages.pipeline import clean_source
+    from .stages.reading import source_from_text
 
     global _default_rules
     if rules is None:

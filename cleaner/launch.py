@@ -15,13 +15,13 @@ import sys
 def main() -> None:
     """Entry point of the ``cleaner`` console script."""
     if sys.argv[1:2] == ["check"]:
-        from .fastcheck import proven_clean
+        from .commands.fastcheck import proven_clean
 
         if proven_clean(sys.argv[2:]):
             sys.exit(0)
-        from .hook import main as check
+        from .commands.check import main as check
 
         sys.exit(check(sys.argv[2:]))
-    from .cli import main as cli
+    from .commands.cli import main as cli
 
     cli()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.ruleset import load_ruleset
+from cleaner.rulebook.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"

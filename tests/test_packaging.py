@@ -20,4 +20,10 @@ def test_wheel_contains_rules_and_schema(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "rules").rglob("*.yaml")}
     assert {f"cleaner/{name}" for name in shipped} <= set(names)
-    assert "cleaner/schema/rule-file.schema.json" in names
+    assert "cleaner/rulebook/schema/rule-file.schema.json" in names
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    found = subprocess.run([sys.executable, "-c", "from cleaner.rulebook.ruleset import shipped_rules_dir; "
+                            "print(shipped_rules_dir())"], capture_output=True, text=True, cwd=tmp_path,
+                           env={"PYTHONPATH": str(unpacked)})
+    assert found.stdout.strip() == str(unpacked / "cleaner" / "rules"), found.stderr[-2000:]

@@ -28,7 +28,7 @@ RUSSIAN = "Городской совет во вторник проголосо�
 ARTICLE = "\n\n".join(SENTENCES) + "\n"
 HTML_ARTICLE = ("<html><head><title>Night buses extended</title></head><body><article><h1>Night buses extended</h1>"
                 + "".join(f"<p>{s}</p>" for s in SENTENCES) + "</article></body></html>")
-INPUT_LIMIT = 50 * 1024 * 1024  # the documented input size limit (cleaner.inputs.MAX_INPUT_BYTES)
+INPUT_LIMIT = 50 * 1024 * 1024  # the documented input size limit (cleaner.stages.reading.MAX_INPUT_BYTES)
 BOMB_BYTES = 300 * 1024 * 1024  # what the gzip bomb expands to: far past any sane decompressed limit
 NESTING = 100_000
 

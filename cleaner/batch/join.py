@@ -1,0 +1,124 @@
+"""Large local JSONL files, cleaned in parts spread over all workers and joined in order.
+
+The main process streams such a file once (its resume key and cut points at
+line ends), workers clean one range of records each, and the parts are
+appended in order to a temporary file beside the output, renamed after the
+last one: memory holds one part, the input limit bounds a part, not the
+file, and a kill leaves no partial output.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..rulebook.ruleset import RuleSet
+from ..stages.reading import InputError, plan_record_ranges
+from .files import file_mode, is_multi_record, target_of
+from .model import BatchOptions, FileResult, Task
+from .resume import finish_key, resumed
+
+PART_BYTES = 8 << 20  # a local JSONL file larger than this is cleaned in parts of about this size
+
+
+def splittable(task: Task, options: BatchOptions) -> bool:
+    path = task.path
+    return (not task.refused and isinstance(path, Path) and is_multi_record(path) and not path.name.endswith(".gz")
+            and not isinstance(options.out_dir, str) and not options.diff
+            and path.is_file() and path.stat().st_size > PART_BYTES)
+
+
+def split_parts(task: Task, ruleset: RuleSet, options: BatchOptions) -> Iterator[Task]:
+    """The parts of a large JSONL file, or the file itself when its stored output is still good."""
+    try:
+        digest, ranges = plan_record_ranges(task.path, PART_BYTES)
+    except OSError:
+        yield task  # the worker reports why it cannot be read
+        return
+    key = finish_key(digest, ruleset, options)
+    if resumed(task, key) is not None:
+        yield replace(task, key=key)  # settled() reports it skipped; no worker reads it
+        return
+    for index, part in enumerate(ranges):
+        yield replace(task, part=part, part_index=index, part_count=len(ranges), key=key)
+
+
+class Joiner:
+    """Puts the parts of a large JSONL file together, in order, into one atomically renamed output."""
+
+    def __init__(self, options: BatchOptions):
+        self.options = options
+        self.result: FileResult | None = None
+        self.handle: Any = None
+        self.tmp: Path | None = None
+        self.target: Path | None = None
+        self.held: list[str] = []  # stdout mode: the rendered parts
+
+    def add(self, task: Task, part: FileResult) -> FileResult | None:
+        """The file's result after its last part; None before."""
+        if task.part_index == 0:
+            self._start(task)
+        assert self.result is not None
+        self._merge(part)
+        if task.part_index < task.part_count - 1:
+            return None
+        return self._finish(task)
+
+    def _start(self, task: Task) -> None:
+        self.abandon()
+        self.result = FileResult(input=str(task.path), key=task.key, bytes_in=task.path.stat().st_size)
+        try:
+            self.target = target_of(task, self.options)
+        except InputError as exc:
+            self.result.action, self.result.error = "error", exc.reason
+            return
+        if self.target is not None and self.options.writes:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
+            self.handle, self.tmp = os.fdopen(fd, "w", encoding="utf-8", newline="\n"), Path(name)
+
+    def _merge(self, part: FileResult) -> None:
+        result = self.result
+        if part.error and not result.error:
+            result.action, result.error = "error", part.error
+        result.records += part.records
+        result.statuses = dict(Counter(result.statuses) + Counter(part.statuses))
+        result.removed = dict(Counter(result.removed) + Counter(part.removed))
+        result.warnings.extend(part.warnings)
+        text = part.rendered or ""
+        result.bytes_out += len(text.encode("utf-8"))
+        if result.error:
+            return
+        if self.handle is not None:
+            self.handle.write(text)
+        elif self.target is None:
+            self.held.append(text)
+
+    def _finish(self, task: Task) -> FileResult:
+        result, self.result = self.result, None
+        if result.error:
+            self.abandon()
+            return result
+        if self.target is None:
+            result.rendered, result.action = "".join(self.held), "written"
+        elif not self.options.writes:
+            result.output, result.action = str(self.target), "would-write"
+        else:
+            self.handle.close()
+            os.chmod(self.tmp, file_mode(self.target))
+            os.replace(self.tmp, self.target)
+            self.handle = self.tmp = None
+            result.output, result.action = str(self.target), "written"
+        self.held = []
+        return result
+
+    def abandon(self) -> None:
+        """Drop a half-joined output (a failed part, or the run stopping)."""
+        if self.handle is not None:
+            self.handle.close()
+            self.tmp.unlink(missing_ok=True)
+        self.handle = self.tmp = None
+        self.held = []

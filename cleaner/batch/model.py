@@ -1,0 +1,142 @@
+"""What a batch is told (BatchOptions), hands out (Task) and reports (FileResult, Summary).
+
+Plain data shared by the main process and the workers, which may run on
+other machines: everything here pickles.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..stages.reading import RecordRange
+from .remote import Location
+
+IN_FLIGHT_PER_JOB = 4  # tasks in flight per worker: enough to keep it busy while the main process collects
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything a run needs besides the rules; the output-shaping part goes into the resume key."""
+
+    out_dir: Location | None = None  # None: print to stdout (unless in_place); str: a URL
+    fmt: str = "md"
+    url: str | None = None
+    jobs: int = 1
+    force: bool = False
+    dry_run: bool = False
+    diff: bool = False  # print unified diffs input -> output; implies dry_run
+    in_place: bool = False
+    progress: bool = False
+    read_options: dict[str, Any] = field(default_factory=dict)  # e.g. JSONL field names, for read_sources
+    engine: str = "local"  # local (a process pool) | dask
+    scheduler: str | None = None  # dask: the scheduler's address; None starts a LocalCluster
+
+    @property
+    def writes(self) -> bool:
+        return not (self.dry_run or self.diff)
+
+    def shape(self) -> str:
+        """The options an output depends on, as a stable string."""
+        return json.dumps({"fmt": self.fmt, "url": self.url, "in_place": self.in_place,
+                           "read": self.read_options}, sort_keys=True)
+
+
+@dataclass
+class FileResult:
+    """One input file's row in the report."""
+
+    input: str
+    output: str | None = None
+    action: str = ""  # written | unchanged | skipped | not-written | refused | would-write | error
+    records: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    bytes_in: int = 0
+    bytes_out: int = 0
+    reason: str | None = None  # why a file was refused unread (action "refused")
+    key: str | None = None  # resume key (not in the report)
+    rendered: str | None = None  # stdout mode only (not in the report)
+    diff: str | None = None  # with --diff (not in the report)
+
+    @property
+    def status(self) -> str | None:
+        """The document's status for a single-document file."""
+        return next(iter(self.statuses)) if len(self.statuses) == 1 and self.records == 1 else None
+
+    def row(self) -> dict[str, Any]:
+        """The report's fields, shallow: the row is serialised at once, so asdict's deep copy would be waste."""
+        return {name: getattr(self, name) for name in ROW_FIELDS}
+
+
+ROW_FIELDS = tuple(f.name for f in fields(FileResult) if f.name not in ("key", "rendered", "diff"))
+
+
+@dataclass
+class Summary:
+    """Running totals; per-file rows are not kept here (they stream to the report)."""
+
+    files: int = 0
+    records: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    actions: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.records += result.records
+        self.bytes_in += result.bytes_in
+        self.bytes_out += result.bytes_out
+        self.actions[result.action] += 1
+        self.statuses.update(result.statuses)
+        self.removed.update(result.removed)
+        if result.error:
+            self.errors.append((result.input, result.error))
+
+    def removed_by_kind(self) -> Counter:
+        return self.removed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "records": self.records, "bytes_in": self.bytes_in,
+                "bytes_out": self.bytes_out, "actions": dict(sorted(self.actions.items())),
+                "statuses": dict(sorted(self.statuses.items())),
+                "removed": dict(sorted(self.removed.items())), "removed_total": sum(self.removed.values()),
+                "errors": [{"input": p, "reason": r} for p, r in self.errors],
+                "seconds": round(self.seconds, 3)}
+
+    def text(self) -> str:
+        def listing(counter: Counter, empty: str) -> str:
+            return ", ".join(f"{k} {n}" for k, n in sorted(counter.items())) or empty
+
+        rate = self.files / self.seconds if self.seconds else 0.0
+        return (f"{self.files} files ({self.records} documents, {_size(self.bytes_in)} in, "
+                f"{_size(self.bytes_out)} out) in {self.seconds:.1f} s, {rate:.1f} files/s\n"
+                f"  files: {listing(self.actions, 'none')}\n"
+                f"  statuses: {listing(self.statuses, 'none')}\n"
+                f"  removed: {listing(self.removed, 'nothing')} (total {sum(self.removed.values())})\n"
+                f"  errors: {len(self.errors)}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One input as the main process hands it to a worker: where it is and what the resume state knows."""
+
+    path: Location  # a local path, or a URL
+    relative: PurePosixPath  # under its input root: the output's path under OUT, and the state's key
+    stored: tuple[str, dict[str, Any]] | None = None  # (resume key, report row) of the run that wrote it
+    refused: str | None = None  # why it is not read at all (a symlink out of its input folder)
+    part: RecordRange | None = None  # one range of records of a large JSONL file
+    part_index: int = 0
+    part_count: int = 1
+    key: str | None = None  # the whole file's resume key, when the main process computed it (large JSONL)

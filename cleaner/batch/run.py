@@ -1,0 +1,162 @@
+"""The conductor of a batch: tasks in, results out in input order, progress, log, state and report.
+
+The main process walks the inputs, looks up each one's resume row, hands
+the tasks to an engine (the local pool, or Dask) and consumes the results
+in order; only it writes the resume state and the report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Iterator, TextIO
+
+from ..rulebook.ruleset import RuleSet
+from .dask import DaskEngine
+from .files import walk_any
+from .join import Joiner, split_parts, splittable
+from .model import BatchOptions, FileResult, Summary, Task
+from .pool import Pool
+from .remote import Location, location
+from .resume import RunMarker, StateStore, state_folder
+
+
+class _Progress:
+    """A rich progress bar on stderr (files/s, ETA), or nothing."""
+
+    def __init__(self, enabled: bool, total: int):
+        self.bar = None
+        if not enabled:
+            return
+        # rich costs tens of milliseconds at import: only when a bar is shown
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.console import Console
+
+        self.bar = Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task("clean", total=total, rate="")
+        self.bar.start()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            task = self.bar.tasks[0]
+            rate = f"{task.speed:.1f} files/s" if task.speed else ""
+            self.bar.update(self.task, advance=1, rate=rate)
+
+    def print(self, message: str, stream: TextIO) -> None:
+        if self.bar is not None and stream is sys.stderr:
+            self.bar.console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=stream)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -> None:
+    if result.error:
+        progress.print(f"error: {result.input}: {result.error}", log)
+        return
+    if result.action == "refused":
+        progress.print(f"skipped: {result.input}: {result.reason}", log)
+    for warning in result.warnings if result.action != "skipped" else ():
+        where = "" if warning.startswith(f"{result.input}:") else f"{result.input}: "  # JSONL: PATH:LINE: ...
+        progress.print(f"warning: {where}{warning}", log)
+    if result.action == "not-written":
+        progress.print(f"skipped: {result.input}: {result.status or 'no document'}", log)
+    if result.rendered is not None:
+        stdout.write(result.rendered)
+    if result.action == "would-write":
+        stdout.write(result.diff if result.diff is not None else f"would write {result.output}\n")
+
+
+def _tasks(paths: list[Location], out_dir: Location | None, state: StateStore | None,
+           ruleset: RuleSet, options: BatchOptions) -> Iterator[Task]:
+    """Every input as a Task, with its stored resume row (looked up one at a time: memory stays flat)."""
+    for path, relative, refused in walk_any(paths, out_dir):
+        stored = state.get(relative.as_posix()) if state is not None and not options.force and not refused else None
+        task = Task(path, relative, stored, refused)
+        yield from (split_parts(task, ruleset, options) if splittable(task, options) else (task,))
+
+
+def _engine(ruleset: RuleSet, options: BatchOptions):
+    """The local process pool, or the Dask engine (imported only when asked for)."""
+    if options.engine == "dask":
+        return DaskEngine(ruleset, options)
+    return Pool(ruleset, options)
+
+
+def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions, *,
+              report: Path | None = None, stdout: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Summary:
+    """Clean every input under ``options``; returns the totals and writes ``report`` if asked.
+
+    Paths and ``options.out_dir`` may be local paths or URLs (``file://`` ones become local paths).
+    """
+    paths = [location(p) for p in paths]
+    if options.out_dir is not None:
+        options = replace(options, out_dir=location(options.out_dir))
+    started = time.perf_counter()
+    summary = Summary()
+    out_dir = options.out_dir if not options.in_place else None
+    state = StateStore(state_folder(out_dir), readonly=not options.writes) if out_dir is not None else None
+    total = sum(1 for _ in walk_any(paths, out_dir)) if options.progress else 0
+    progress = _Progress(options.progress, total)
+    rows = tempfile.TemporaryFile("w+", encoding="utf-8") if report is not None else None
+    marker = RunMarker(out_dir) if isinstance(out_dir, Path) and options.writes else None
+    engine = _engine(ruleset, options)
+    joiner = Joiner(options)
+    try:
+        for task, result in engine.map(_tasks(paths, out_dir, state, ruleset, options)):
+            if task.part is not None:
+                result = joiner.add(task, result)
+                if result is None:
+                    continue
+            summary.add(result)
+            _log(result, progress, log, stdout)
+            recorded = options.writes and state is not None and result.key and not result.error \
+                and result.action != "skipped"
+            if recorded or rows is not None:
+                row = json.dumps(result.row(), ensure_ascii=False)  # once, for the state and the report
+                if recorded:
+                    state.record(task.relative.as_posix(), result.key, row)
+                if rows is not None:
+                    rows.write(row + "\n")
+            progress.advance()
+    finally:
+        joiner.abandon()
+        engine.close()
+        progress.stop()
+        if state is not None:
+            state.close()
+    if marker is not None:
+        marker.finished()
+    summary.seconds = time.perf_counter() - started
+    if rows is not None:
+        write_report(report, summary, rows)
+    return summary
+
+
+def write_report(path: Path, summary: Summary, rows: TextIO) -> None:
+    """``{"summary": ..., "files": [...]}``, streamed from the spooled rows and renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write('{"summary": ' + json.dumps(summary.as_dict(), ensure_ascii=False) + ',\n "files": [')
+            rows.seek(0)
+            for i, line in enumerate(rows):
+                out.write(("\n  " if i == 0 else ",\n  ") + line.rstrip("\n"))
+            out.write("\n ]}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        rows.close()

@@ -1,0 +1,170 @@
+"""``cleaner check``: a pre-commit hook and pipeline step that fails on residue, and ``--fix`` that cleans.
+
+What counts as residue: every line or fragment that rules take out of the
+body (drop, strip, cut, and repeated short lines). Lines that would *move* to
+the header (title, section, credits, captions, bylines) do not count: they
+are article metadata, not boilerplate. A scraper's plain text legitimately
+starts with its headline, and a file cleaned by ``cleaner clean`` already has
+them in its header. So the output of ``cleaner clean`` always passes.
+
+A file starting with a YAML front matter block (``---``; cleaner's own header
+or another tool's) is checked on its body, with its ``url`` used to pick site
+rules; reported line numbers are lines of the file, header included.
+
+``--fix`` rewrites a file that has residue, atomically, in cleaner's ``md``
+form (the header with metadata, then the clean body: the same as
+``cleaner clean --in-place``), prints ``Fixing <path>`` and exits 1, as
+pre-commit's fixers do. A file without residue is never rewritten.
+
+Exit codes (as ruff's): 0 clean, 1 residue found (or fixed), 2 usage error,
+rule-file or settings error, or a file that cannot be read.
+
+Start-up matters here (pre-commit runs this on every commit): a file that
+fastcheck can prove clean never reaches this module; otherwise this module
+and what it imports avoid click, rich, jsonschema, trafilatura, lxml and
+dask, and rules come from the compiled-rules cache (rulecache).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from ..rulebook.ruleset import RuleSet
+from ..rulebook.textform import normalise
+from ..stages.document import Document
+from ..stages.reading import InputError, decode, source_from_text
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One piece of residue, where it is in the file and which rule found it."""
+
+    path: str
+    line: int  # 1-based line of the file
+    rule: str
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.rule} {self.kind}: {self.text}"
+
+
+def line_map(body: str) -> list[int]:
+    """For each line of ``normalise(body)``, the 1-based line of ``body`` it came from.
+
+    Mirrors normalise(): blank lines after a blank line and leading blank
+    lines disappear there, so later line numbers shift.
+    """
+    mapping: list[int] = []
+    previous_blank = True
+    for number, raw in enumerate(body.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        blank = not normalise(raw)
+        if not blank or not previous_blank:
+            mapping.append(number)
+        previous_blank = blank
+    return mapping
+
+
+def check_text(text: str, ruleset: RuleSet, path: str = "-") -> tuple[Document, list[Hit]]:
+    """Clean ``text`` (its body, if it has front matter) and list the residue by file line."""
+    from ..stages.pipeline import clean_source
+
+    source = source_from_text(text, path=path)
+    offset = text[: len(text) - len(source.text)].count("\n")  # front matter lines above the body
+    document = clean_source(source, ruleset)
+    mapping = line_map(source.text)
+    hits = [Hit(path, offset + (mapping[r.line - 1] if r.line <= len(mapping) else r.line), r.rule, r.kind, r.text)
+            for r in document.removals if r.action != "header"]
+    return document, hits
+
+
+def fix_file(path: Path, document: Document) -> None:
+    """Rewrite ``path`` as header + clean body, atomically."""
+    from ..batch.files import write_atomic
+    from ..stages.render import render
+
+    write_atomic(path, render(document, "md"))
+
+
+def _files(paths: Sequence[str]) -> Iterator[Path]:
+    for given in map(Path, paths):
+        if given.is_dir():
+            from ..batch.files import iter_inputs
+
+            yield from (path for path, _ in iter_inputs([given]))
+        else:
+            yield given
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cleaner check", description="Fail when scraped-text residue is present; --fix cleans in place.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="text or markdown files, or folders")
+    parser.add_argument("--fix", action="store_true", help="rewrite files with residue in place (exit 1 if any)")
+    parser.add_argument("--rules", dest="rule_dirs", action="append", default=[], metavar="DIR",
+                        help="folder of your own rule files (repeatable)")
+    parser.add_argument("--no-site-rules", action="store_true", help="use the generic packs only")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing, only set the exit code")
+    return parser
+
+
+def _ruleset(args: argparse.Namespace) -> RuleSet:
+    """The rules in force; their gates are written down for fastcheck's next run."""
+    from ..rulebook.ruleset import load_ruleset, shipped_rules_dir
+    from .fastcheck import remember
+    from .settings import load_config, without_kinds
+
+    config = load_config()
+    site_rules = config.site_rules and not args.no_site_rules
+    user_dirs = [*config.rules, *args.rule_dirs]
+    ruleset = without_kinds(load_ruleset(user_dirs, site_rules=site_rules), config.exclude_kinds)
+    remember(args.rule_dirs, args.no_site_rules, [str(shipped_rules_dir()), *map(str, user_dirs)],
+             [*ruleset.generic_rules, *(rule for site in ruleset.sites for rule in site.rules)])
+    return ruleset
+
+
+def _check_one(path: Path, ruleset: RuleSet, args: argparse.Namespace) -> int:
+    """0 clean, 1 residue (reported or fixed), 2 unreadable."""
+    try:
+        data = path.read_bytes()
+        text = decode(data, path)
+    except OSError as exc:
+        print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    document, hits = check_text(text, ruleset, str(path))
+    if not hits:
+        return 0
+    if args.fix:
+        fix_file(path, document)
+        if not args.quiet:
+            print(f"Fixing {path}")
+    elif not args.quiet:
+        print("\n".join(map(str, hits)))
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``cleaner check [--fix] PATH...``; returns the exit code."""
+    from ..rulebook.rulefile import RuleError
+    from .settings import ConfigError
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        ruleset = _ruleset(args)
+    except (RuleError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    code = 0
+    for path in _files(args.paths):
+        code = max(code, _check_one(path, ruleset, args))
+    return code

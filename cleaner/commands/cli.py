@@ -1,0 +1,336 @@
+"""The ``cleaner`` command. Exit codes as ruff's: 0 fine, 1 problems in the data, 2 usage or rule error."""
+from __future__ import annotations
+
+import sys
+import os
+from pathlib import Path
+
+import click
+
+from ..rulebook.rulefile import RuleError
+from ..stages.render import FORMATS
+
+RULES_OPTION = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+                            help="Folder of your own rule files (repeatable); yours win over shipped ones.")
+
+
+class PathOrURL(click.Path):
+    """A local path, checked as click.Path does, or an fsspec URL (``s3://...``), passed on as a string.
+
+    ``file://`` URLs count as local paths (batch.run_batch turns them into paths).
+    """
+
+    name = "path or URL"
+
+    def convert(self, value, param, ctx):
+        from ..batch.remote import has_protocol
+
+        text = str(value)
+        if has_protocol(text) and not text.startswith("file://"):
+            return text
+        return super().convert(text[len("file://"):] if text.startswith("file://") else text, param, ctx)
+
+
+def _load(rule_dirs, site_rules: bool = True):
+    from ..rulebook.ruleset import load_ruleset
+
+    try:
+        return load_ruleset(rule_dirs, site_rules=site_rules)
+    except RuleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cleaner")
+def main() -> None:
+    """Clean scraped articles: residue out, article body and metadata header in."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=PathOrURL(exists=True))
+@click.option("-o", "--output", "out_dir", type=PathOrURL(file_okay=False, path_type=Path),
+              help="Output folder or URL (mirrors the input tree). Default: print to stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+              help="Output format  [default: md, or 'format' in the settings file]")
+@click.option("--url", help="URL of the input, when cleaning a single document.")
+@RULES_OPTION
+@click.option("--no-site-rules", is_flag=True, help="Use the generic packs only.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes  [default: all cores, or 'jobs' in the settings file]")
+@click.option("--force", is_flag=True, help="Redo every input, even those unchanged since the last run.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; list the outputs that would change.")
+@click.option("--diff", is_flag=True, help="Write nothing; print unified diffs input -> output.")
+@click.option("--in-place", is_flag=True, help="Write each output over its input (no -o).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary and per-file rows as JSON.")
+@click.option("--html-field", help="JSONL: the record field holding raw HTML  [default: html]")
+@click.option("--text-field", help="JSONL: the record field holding text; it receives the clean body  [default: text]")
+@click.option("--url-field", help="JSONL: the record field holding the page URL  [default: url]")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="local: a process pool; dask: Dask workers (pip install 'cleaner[dask]')  "
+                   "[default: local, dask with --scheduler]")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786  [default: a LocalCluster of --jobs processes]")
+def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
+          report, html_field, text_field, url_field, engine, scheduler) -> None:
+    """Clean files and folders (recursively) of scraped articles."""
+    from ..batch.model import BatchOptions
+    from ..batch.run import run_batch
+    from .settings import without_kinds
+
+    if in_place and out_dir is not None:
+        raise click.UsageError("--in-place and -o/--output exclude each other")
+    config = _config()
+    ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules),
+                            config.exclude_kinds)
+    options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
+                           jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
+                           diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
+                           read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field))
+    paths, options = _engine_options(paths, options, engine, scheduler)
+    summary = run_batch(paths, ruleset, options, report=report)
+    if not quiet:
+        click.echo(summary.text(), err=True)
+    sys.exit(1 if summary.errors else 0)
+
+
+def _engine_options(paths, options, engine: str | None, scheduler: str | None):
+    """(paths, options) for the engine asked for; exit 2 when a dependency it needs is missing.
+
+    With a remote scheduler, workers do not share our working folder, so local
+    paths are made absolute (outputs' ``source`` fields then show them so).
+    """
+    from dataclasses import replace
+
+    from ..batch.remote import MissingDependency, has_protocol, require
+
+    engine = engine or ("dask" if scheduler else "local")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if scheduler:
+        paths = [p if has_protocol(p) else os.path.abspath(p) for p in paths]
+        if options.out_dir is not None and not has_protocol(options.out_dir):
+            options = replace(options, out_dir=Path(os.path.abspath(options.out_dir)))
+    try:
+        if engine == "dask":
+            from ..batch.dask import require as require_dask
+
+            require_dask()
+        for where in [*paths, options.out_dir]:
+            if has_protocol(where):
+                require(where)
+    except MissingDependency as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    return paths, replace(options, engine=engine, scheduler=scheduler)
+
+
+def _read_options(configured: dict[str, str], **given: str | None) -> dict:
+    """JSONL field names for read_sources: the command line's over the settings file's."""
+    fields = {**configured, **{k: v for k, v in given.items() if v}}
+    return {"fields": fields} if fields else {}
+
+
+def _config():
+    """The project settings file's values (exit 2 when it is broken)."""
+    from .settings import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def check(args) -> None:
+    """Fail on residue (file:line: rule kind: text); --fix cleans in place. See cleaner check --help."""
+    from .check import main as check_main
+
+    sys.exit(check_main(list(args)))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="URL of the document (picks the site by domain).")
+@RULES_OPTION
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "html"]), default="text",
+              help="text: a coloured diff on a terminal, markers otherwise; html: one standalone page.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("--color/--no-color", default=None, help="Colour the text view  [default: when stdout is a terminal]")
+def explain(file, url, rule_dirs, fmt, output, color) -> None:
+    """Show FILE line by line: kept, removed (by which rule) or moved to the header."""
+    from ..stages.reading import InputError, read_sources
+    from .explain import explain_source, page, plain, print_rich
+
+    ruleset = _load(rule_dirs)
+    try:
+        explanations = [explain_source(source, ruleset) for source in read_sources(file, url=url)]
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "html":
+        text = page(explanations)
+    elif (color if color is not None else output is None and sys.stdout.isatty()):
+        for explanation in explanations:
+            print_rich(explanation, force_colour=bool(color))
+        return
+    else:
+        text = "\n".join(plain(e) for e in explanations)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.group()
+def rules() -> None:
+    """Inspect, check, test and start rule files (the same loader the cleaner uses)."""
+
+
+def _rule_files(paths, rule_dirs):
+    """The rule files named (files or folders), else the shipped and --rules ones; every error listed, exit 2."""
+    from .ruletools import files_to_check, generic_context, validate
+
+    try:
+        context = generic_context(rule_dirs)
+    except RuleError as exc:
+        context, errors = [], [exc]
+    else:
+        errors = []
+    files, found = validate(files_to_check(paths, rule_dirs), context)
+    for error in errors + found:
+        click.echo(f"error: {error}", err=True)
+    if errors or found:
+        sys.exit(2)
+    return files
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@RULES_OPTION
+def rules_validate(paths, rule_dirs) -> None:
+    """Check rule files: schema, regexes, duplicate ids, disabled ids (file:line errors, exit 2)."""
+    files = _rule_files(paths, rule_dirs)
+    click.echo(f"{len(files)} rule files valid, {sum(len(f.rules) for f in files)} rules")
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@RULES_OPTION
+def rules_test(paths, rule_dirs) -> None:
+    """Run the remove/keep examples inside rule files (default: shipped and --rules folders)."""
+    from .ruletests import test_files
+
+    files = _rule_files(paths, rule_dirs)
+    count, failures = test_files(files)
+    for failure in failures:
+        click.echo(f"FAIL {failure}")
+    click.echo(f"{count - len(failures)} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+@rules.command("import-ftr")
+@click.argument("src_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the converted files (the shipped set lives in rules/ftr).")
+def rules_import_ftr(src_dir, out_dir) -> None:
+    """Convert a FiveFilters ftr-site-config checkout into rule files (re-runnable)."""
+    from .ftr import convert_dir
+
+    click.echo(convert_dir(src_dir, out_dir).summary())
+
+
+@rules.command("list")
+@RULES_OPTION
+@click.option("--site", "domain", help="Show the effective set for this domain, in the order a document meets it.")
+def rules_list(rule_dirs, domain) -> None:
+    """Every rule in force: id, kind, action, site, file:line (tab-separated), and what overrides what."""
+    from .ruletools import all_rules, effective_rules
+
+    ruleset = _load(rule_dirs)
+    if domain is None:
+        rows = all_rules(ruleset)
+    else:
+        site_file, rows, disabled = effective_rules(ruleset, domain.lower())
+        click.echo(f"# {domain}: " + (f"site file {site_file.name} ({site_file.path})" if site_file
+                                      else "no site file; generic rules only"), err=True)
+        for rule in disabled:
+            click.echo(f"# disabled by the site file: {rule.id} ({rule.file}:{rule.line})", err=True)
+    for row in rows:
+        rule = row.rule
+        click.echo("\t".join([rule.id, rule.kind, rule.action, row.site, f"{rule.file}:{rule.line}", row.note]).rstrip())
+
+
+@rules.command("new")
+@click.argument("domain")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write  [default: rules/sites/DOMAIN.yaml]")
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+def rules_new(domain, output, force) -> None:
+    """Start a site file: a commented template for DOMAIN that validates as it is."""
+    import regex
+
+    from .ruletools import site_template
+
+    domain = domain.lower()
+    if not regex.fullmatch(r"[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+", domain):
+        raise click.BadParameter(f"{domain!r} is not a domain like example.com", param_hint="DOMAIN")
+    output = output or Path("rules") / "sites" / f"{domain}.yaml"
+    _refuse_overwrite(output, force)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(site_template(domain, str(output)), encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        click.echo(f"error: {path} exists; use --force to write over it", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--site", "domain", required=True, help="The site the pages are from, e.g. example.com.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the draft  [default: rules/sites/DOMAIN.yaml]")
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+@click.option("--min-share", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
+              help="Share of the site's stories a line must be on.")
+@click.option("--min-pages", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Pages a line must be on.")
+@RULES_OPTION
+def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> None:
+    """Find the template lines repeated across FOLDER's pages of one site; write a draft site file."""
+    from ..stages.reading import InputError
+    from .learn import check_draft, draft_yaml, find_template, read_pages, report_lines
+
+    domain = domain.lower()
+    output = output or Path("rules") / "sites" / f"{domain}.yaml"
+    _refuse_overwrite(output, force)
+    ruleset = _load(rule_dirs)
+    try:
+        pages, skipped = read_pages(folder, domain, ruleset)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    findings = find_template(pages, ruleset, min_share=min_share, min_pages=min_pages, skipped=skipped)
+    for row in report_lines(findings):
+        click.echo(row)
+    if not findings.proposed:
+        click.echo("nothing to propose: no file written")
+        return
+    try:
+        text = draft_yaml(domain, findings, pages, str(folder))
+        rule_file = check_draft(text, domain)
+    except (ValueError, RuleError) as exc:
+        click.echo(f"error: the draft would not be usable: {exc}", err=True)
+        sys.exit(2)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}: {len(rule_file.rules)} rules, {len(rule_file.fingerprints)} fingerprints; "
+               f"review it, then run: cleaner rules test {output}")

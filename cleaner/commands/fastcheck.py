@@ -1,0 +1,211 @@
+"""``cleaner check`` on files that are clean, without loading the rule engine.
+
+A pre-commit hook mostly sees files that pass. Loading the engine (``regex``,
+the compiled rules, the pipeline and its dataclasses) costs about 70 ms, many
+times Python's own start-up. This module proves a file clean with the
+standard library alone, from the rules' literal gates (gates.py) that the
+full check wrote down on its last run (:func:`remember`):
+
+- no line passes the gate (and word cap) of any rule, generic or site, of any
+  action: then no rule can fire, wherever the line sits and whatever site
+  the file is from (all site files count, so the URL need not be known);
+- no line repeats one of the three lines before it: then no line goes as a
+  repeat, even once a title or section line has moved to the header.
+
+Then the full check would report nothing, so the answer is "clean" (exit 0).
+Anything else (a gate passed, a folder or stdin, an option this parser does not
+know, bytes that are not plain UTF-8, rule files, settings or cleaner's own code
+changed since the table was written, no table yet) returns "unknown" and the
+full check runs as usual. This path never decides what is residue; it can only
+say "clean" sooner.
+
+A file starting with front matter is read as the full check reads it: its body
+alone when the header is a YAML mapping. The header is taken as one only when
+every line is a ``key: value`` in a strict subset of YAML (plain words,
+single-quoted strings, flow lists of those, unique keys), which
+``cleaner clean`` writes; any other header is checked as text, as the full
+check does when a header does not parse.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+import zlib
+
+from ..rulebook.gates import Gate, passes
+from ..rulebook.textform import fold, normalise
+
+TYPE_CHECKING = False  # typing and the rule classes cost more than this whole path: annotations only
+if TYPE_CHECKING:
+    from ..rulebook.rulefile import Rule
+
+NEARBY = 3  # a repeat this close may become adjacent once the title and section lines move out
+MAX_BYTES = 4_000_000  # bigger files go the full way: the gain is start-up, not throughput
+FRONT_MATTER_MAX_LINES = 200  # as inputs.split_front_matter
+_SCALAR = r"[\w(/.][\w .,/()+'’&-]*"  # no ": ", " #" or flow brackets: a plain YAML string
+_QUOTED = r"""(?:'(?:[^'\n]|'')*'|"[^"\\\n]*")"""
+_ITEM = rf"(?:[\w(/.][\w .()/+'’&-]*|{_QUOTED})"
+_HEADER_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*):(?: (?:{_SCALAR}|{_QUOTED}|\[(?:{_ITEM}(?:, {_ITEM})*)?\]))?")
+
+
+def proven_clean(argv: list[str]) -> bool:
+    """True when every file named in ``cleaner check`` arguments is provably clean."""
+    parsed = _arguments(argv)
+    if parsed is None:
+        return False
+    paths, context = parsed
+    table = _table(context)
+    return table is not None and all(_file_is_clean(path, table) for path in paths)
+
+
+def remember(rule_dirs: list[str], no_site_rules: bool, rule_roots: list[str], rules: list[Rule]) -> None:
+    """Write the gate table for this context after a full check loaded ``rules`` (never fails)."""
+    context = _context(rule_dirs, no_site_rules)
+    gates = sorted({(-1 if r.max_words is None else r.max_words, r.gate) for r in rules})
+    watched = [(path, _signature(path)) for path in _watched(rule_roots)]
+    table = {"context": context, "watched": watched, "gates": gates}
+    path = _table_path(context)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            marshal.dump(table, handle)
+        os.replace(temporary, path)
+    except OSError:  # a read-only cache folder: the full check simply runs every time
+        pass
+
+
+# --- arguments and the table ---
+
+def _arguments(argv: list[str]) -> tuple[list[str], tuple] | None:
+    """(file paths, context) for the options this path understands, else None."""
+    paths: list[str] = []
+    rule_dirs: list[str] = []
+    no_site_rules = False
+    words = iter(argv)
+    for word in words:
+        if word in ("-q", "--quiet", "--fix"):  # --fix rewrites nothing in a clean file
+            continue
+        if word == "--no-site-rules":
+            no_site_rules = True
+        elif word == "--rules":
+            rule_dirs.append(next(words, ""))
+        elif word.startswith("--rules="):
+            rule_dirs.append(word.split("=", 1)[1])
+        elif word.startswith("-") or not word:
+            return None
+        else:
+            paths.append(word)
+    if not paths or not all(rule_dirs):
+        return None
+    return paths, _context(rule_dirs, no_site_rules)
+
+
+def _context(rule_dirs: list[str], no_site_rules: bool) -> tuple:
+    return (os.getcwd(), tuple(rule_dirs), no_site_rules, os.path.dirname(__file__), sys.version)
+
+
+def _table_path(context: tuple) -> str:
+    from ..rulebook.cache import cache_dir
+
+    return os.path.join(cache_dir(), f"check-{zlib.crc32(repr(context).encode()):08x}.marshal")
+
+
+def _table(context: tuple) -> dict | None:
+    """The stored table for ``context`` when nothing it depends on has changed since."""
+    try:
+        with open(_table_path(context), "rb") as handle:
+            table = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(table, dict) or table.get("context") != context:
+        return None
+    if any(_signature(path) != signature for path, signature in table["watched"]):
+        return None
+    return table
+
+
+def _signature(path: str) -> tuple | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def _watched(rule_roots: list[str]) -> list[str]:
+    """Every path whose change could change the rules or this module's answer.
+
+    Rule folders (a folder's mtime changes when a file is added or removed) and
+    their files, the settings files commands/settings.py would look for from here up, and
+    cleaner's own code.
+    """
+    code = _code_files(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    folders = [os.path.join(os.path.abspath(root), sub) for root in rule_roots for sub in ("", "generic", "sites")]
+    files = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder)
+             for name in sorted(os.listdir(folder)) if name.endswith(".yaml")]
+    here, settings = os.getcwd(), []
+    while True:
+        settings += [os.path.join(here, "cleaner.toml"), os.path.join(here, "pyproject.toml")]
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    return code + folders + files + settings
+
+
+# --- one file ---
+
+def _file_is_clean(path: str, table: dict) -> bool:
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_BYTES:
+            return False
+        with open(path, "rb") as handle:
+            data = handle.read()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "\x00" in text or text.startswith("\ufeff"):
+        return False  # the full check's decoder has a say in these
+    lines = normalise(_body(text)).split("\n")
+    return not _repeats(lines) and not any(_passes_a_gate(line, table["gates"]) for line in lines if line)
+
+
+def _body(text: str) -> str:
+    """The text the full check cleans: the body when the front matter is a mapping it can read."""
+    if text.startswith("---\r\n"):
+        text = text.replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        return text
+    lines = text.split("\n", FRONT_MATTER_MAX_LINES + 1)
+    try:
+        end = lines.index("---", 1, FRONT_MATTER_MAX_LINES)
+    except ValueError:
+        return text
+    header = lines[1:end]
+    keys = [match.group(1) for match in map(_HEADER_LINE.fullmatch, header) if match]
+    if not header or len(keys) != len(header) or len(set(keys)) != len(keys):
+        return text
+    return text.split("\n", end + 1)[end + 1] if text.count("\n") > end else ""
+
+
+def _repeats(lines: list[str]) -> bool:
+    kept = [line.casefold() for line in lines if line]
+    return any(line in kept[max(0, i - NEARBY):i] for i, line in enumerate(kept))
+
+
+def _passes_a_gate(line: str, gates: list[tuple[int, Gate]]) -> bool:
+    """Whether any rule could touch this line (its word cap is -1 when it has none)."""
+    folded, words = fold(line), line.count(" ") + 1
+    return any((cap == -1 or words <= cap) and passes(gate, folded) for cap, gate in gates)
+
+
+def _code_files(package: str) -> list[str]:
+    """cleaner's modules and schema, every subpackage's; the shipped rules are watched as rule folders."""
+    found = []
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d not in ("rules", "__pycache__"))
+        found += [os.path.join(folder, name) for name in sorted(names) if name.endswith((".py", ".json"))]
+    return found

@@ -1,0 +1,40 @@
+"""The examples every rule file carries (``tests: remove/keep``), like semgrep's ruleid/ok, and their failures.
+
+A rule passes when each ``remove`` line is removed or changed by that rule
+and each ``keep`` line is left exactly as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .rulefile import Rule
+
+_VERBS = {("text", "remove"): "did not remove", ("text", "keep"): "removed or changed",
+          ("html", "remove"): "html did not remove the text of", ("html", "keep"): "html removed text of"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An example a rule (text) or a rule file's selectors (html) did not handle as the file says."""
+
+    where: str  # "FILE:LINE: RULE-ID" for a text rule, "FILE" for a file's html tests
+    expected: str  # "remove" or "keep"
+    example: str  # the line, or the HTML snippet
+    kind: str = "text"  # text | html
+
+    def __str__(self) -> str:
+        example = self.example if self.kind == "text" else self.example[:120]
+        separator = " " if self.kind == "text" else ": "
+        return f"{self.where}{separator}{_VERBS[self.kind, self.expected]}: {example!r}"
+
+
+def test_rule(rule: Rule) -> list[Failure]:
+    where = f"{rule.file}:{rule.line}: {rule.id}"
+    failures = []
+    for line in rule.tests.get("remove", []):
+        if rule.apply(line) is None:
+            failures.append(Failure(where, "remove", line))
+    for line in rule.tests.get("keep", []):
+        if rule.apply(line) is not None:
+            failures.append(Failure(where, "keep", line))
+    return failures

@@ -1,0 +1,183 @@
+"""Source -> Document: the cleaning of one document, in stage order.
+
+normalise -> match site -> apply rules -> drop duplicates -> extract metadata
+-> assemble body -> status. Used by the Python API and by every CLI command.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..rulebook.rulefile import Rule
+from ..rulebook.ruleset import RuleSet
+from ..rulebook.site import SiteMatch, match_sites, site_name
+from ..rulebook.textform import fold, normalise
+from .document import STATUSES, Document, Source
+from .metadata import extract, take_title_and_section
+from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .html import Extraction
+
+SETTLE_PASSES = 4  # rule passes over what is left after the first; see settle()
+STUB_WORDS = 80  # a body shorter than this next to a paywall prompt is a paywall stub
+HEADER_FIELDS = ("title", "site", "url", "date", "dateline", "agency", "authors", "editors", "credits",
+                 "captions", "section", "status", "source", "source_sha256", "encoding", "rules", "removed")
+TEXT_FIELDS = ("title", "authors", "date", "dateline", "agency", "section")  # fields text heuristics can fill
+
+
+def active_rules(ruleset: RuleSet, sites: list[SiteMatch]) -> list[Rule]:
+    """Site rules first (most specific wins the line), then generic rules the sites did not disable."""
+    if not sites:
+        return list(ruleset.generic_rules)
+    disabled = set().union(*(m.file.disable for m in sites))
+    site_rules = [rule for m in sites for rule in m.file.rules]
+    return site_rules + [rule for rule in ruleset.generic_rules if rule.id not in disabled]
+
+
+def document_status(body: str, kinds: set[str]) -> str:
+    """ok, or why this is not an article: a not-found page, a paywall stub, nothing at all."""
+    if "not_found" not in kinds and "paywall" not in kinds:
+        return "ok" if body.strip() else "empty"
+    prose_words = sum(len(p.split()) for p in body.split("\n\n") if looks_like_prose(p))
+    if "not_found" in kinds and prose_words == 0:
+        return "not_found"
+    if not body.strip():
+        return "empty"
+    if "paywall" in kinds and prose_words < STUB_WORDS:
+        return "paywalled"
+    return "ok"
+
+
+def _status(body: str, kinds: set[str], prior: dict[str, Any]) -> str:
+    """The status from this text, unless an earlier run already found why it is not an article.
+
+    That run removed the evidence (the not-found lines, the paywall prompt), so
+    re-cleaning its output must keep its verdict rather than see an ordinary text.
+    """
+    earlier = prior.get("status")
+    if earlier in STATUSES and earlier != "ok":
+        return earlier
+    return document_status(body, kinds)
+
+
+def _prior_counts(prior: dict[str, Any]) -> tuple[list[str], int]:
+    rules = prior.get("rules") or []
+    return (list(rules) if isinstance(rules, list) else []), int(prior.get("removed") or 0)
+
+
+def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
+    """The lines extract() will move to the header as title and section; none when ``known`` has a title."""
+    if "title" in known:
+        return []
+    return [line for line in take_title_and_section([line for line in lines if line.removal is None]) if line is not None]
+
+
+@lru_cache(maxsize=256)
+def _positional(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules whose verdict depends on where a line sits (windows, cuts) or that rewrite it (strips)."""
+    return tuple(rule for rule in rules if rule.in_first is not None or rule.in_last is not None
+                 or rule.action in ("cut-to-end", "cut-from-start", "strip"))
+
+
+def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any],
+           dropped: bool) -> None:
+    """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
+
+    ``in_first``/``in_last`` windows and cut spans count lines, so once residue
+    and the title are gone a line can fall inside a window it was outside of;
+    cleaning the output again would then remove it. Running the rules over the
+    kept lines less the coming title and section does now what that second
+    cleaning would do. Only rules whose verdict depends on where a line sits
+    (windows, cuts) or that rewrite it (strips) can decide differently on a
+    second pass; the others already said no to every kept line. When no kept
+    line passes one of those rules' gates (most documents), a pass is only
+    the duplicate check, and none is needed when the last one (``dropped``:
+    the one before settle) dropped nothing. Bounded by SETTLE_PASSES so a
+    pathological document cannot loop for long.
+    """
+    rules = list(_positional(tuple(rules)))
+    for _ in range(SETTLE_PASSES):
+        changed = False
+        if could_match([line for line in lines if line.removal is None], rules):
+            heads = _heads(lines, known)
+            found: list[str] = []
+            changed = classify([line for line in lines if line.removal is None and line not in heads], rules, found)
+            warnings.extend(w for w in found if w not in warnings)
+        if not changed and not dropped:  # the duplicate check would see what it saw last time
+            return
+        dropped = drop_duplicates(lines)
+
+
+def html_stage(source: Source, ruleset: RuleSet) -> tuple[Source, Extraction]:
+    """Extract an HTML source: DOM rules of its domain's site file and the generic packs, then trafilatura.
+
+    Returns the source as the text stage sees it (extracted text, HTML metadata
+    as known fields) and the extraction with its DOM removals. Imported lazily:
+    text input never loads lxml or trafilatura.
+    """
+    from .html import extract_html, html_files
+
+    sites = [m.file for m in match_sites(ruleset, source.url, "")]
+    generic = [f for f in ruleset.files if not f.is_site]
+    extraction = extract_html(source.html or "", html_files(generic, sites), source.url)
+    sha256 = source.sha256 or hashlib.sha256((source.html or "").encode("utf-8", "surrogatepass")).hexdigest()
+    return replace(source, text=extraction.text, html=None, sha256=sha256,
+                   html_metadata={**extraction.metadata, **source.html_metadata}), extraction
+
+
+def _provenance(metadata: dict[str, Any], html_keys: set[str]) -> dict[str, str]:
+    """``metadata_from``: for each filled header field that either source could give, html or text."""
+    fields = (*TEXT_FIELDS, *sorted(html_keys - set(TEXT_FIELDS)))
+    return {key: "html" if key in html_keys else "text" for key in fields if metadata.get(key) not in (None, [], "")}
+
+
+def clean_source(source: Source, ruleset: RuleSet) -> Document:
+    """Clean one document. Never raises on odd text; rule timeouts become warnings."""
+    extraction = None
+    if source.html is not None:
+        source, extraction = html_stage(source, ruleset)
+    text = normalise(source.text)
+    folded = fold(text)  # once for the document: fingerprints and every line's gates read it
+    sites = match_sites(ruleset, source.url, text, imported=False, folded=folded)
+    lines = split_lines(text, folded)
+    warnings: list[str] = []
+    rules = active_rules(ruleset, sites)
+    classify(lines, rules, warnings)
+    dropped = drop_duplicates(lines)
+    known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
+             **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
+    settle(lines, rules, warnings, known, dropped)
+    found, _ = extract(lines, known)
+    removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
+                      key=lambda r: r.line)
+    residue = [r for r in removals if r.action != "header"]
+    body = assemble(lines)
+    prior_rules, prior_removed = _prior_counts(source.prior)
+    fired = list(dict.fromkeys(prior_rules + [r.rule for r in removals if not r.rule.startswith("builtin/")]))
+    metadata = {
+        **found,
+        "site": found.get("site") or site_name(sites, source.url),
+        "url": source.url or found.get("url"),
+        "date": found.get("date"),
+        "status": _status(body, {r.kind for r in residue}, source.prior),
+        "source": source.prior.get("source") or source.path,
+        "source_sha256": source.prior.get("source_sha256") or source.sha256
+        or hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest(),
+        "encoding": source.prior.get("encoding") or source.encoding,
+        "rules": fired,
+        "removed": prior_removed + len(residue),
+    }
+    if extraction is not None:
+        metadata["metadata_from"] = {**_provenance(metadata, set(source.html_metadata)),
+                                     **extraction.metadata_from}  # a site file's XPath: the file's name
+        metadata["html_removed"] = len(extraction.removals)
+        warnings.extend(extraction.warnings)
+    ordered = {key: metadata.get(key) for key in HEADER_FIELDS}
+    ordered.update({k: v for k, v in metadata.items() if k not in ordered})
+    matched = [f"{m.file.name} ({m.reason})" for m in sites]
+    return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched,
+                    dom_removals=list(extraction.removals) if extraction else [], record=source.record,
+                    text_field=source.text_field)

@@ -1,0 +1,49 @@
+"""The dateline and credit grammar."""
+from __future__ import annotations
+
+import pytest
+
+from cleaner.stages.metadata import find_dateline, people_from_credits
+
+
+@pytest.mark.parametrize("lede, dateline, agency", [
+    ("WASHINGTON, Jan. 18 (Reuters) - US President Joe Biden's top diplomat", "WASHINGTON, Jan. 18", "Reuters"),
+    ("WASHINGTON (AP) — Secretary of State Anthony Blinken will meet", "WASHINGTON", "AP"),
+    ("Washington, Jan 18 (EFE).- US Secretary of State Antony Blinken", "Washington, Jan 18", "EFE"),
+    ("KYIV, Ukraine (AP) — Ukraine's president said", "KYIV, Ukraine", "AP"),
+    ("LONDON — British Prime Minister said on Monday", "LONDON", None),
+    ("US Secretary of State Antony Blinken on Wednesday urged", None, None),
+    ("The talks (which began on Monday) - officials said", None, None),
+])
+def test_find_dateline(lede, dateline, agency):
+    assert find_dateline(lede) == (dateline, agency)
+
+
+def test_people_from_reuters_credit():
+    credit = "Reporting by Susan Heavey, Simon Lewis, Daphne Psaledakis and Jonathan Landay; Editing Howard Goller"
+    assert people_from_credits([credit]) == (
+        ["Susan Heavey", "Simon Lewis", "Daphne Psaledakis", "Jonathan Landay"], ["Howard Goller"])
+
+
+def test_people_drop_place_and_merge_segments():
+    credits = ["Additional reporting by Tom Balmforth in Moscow; Writing by Jane Doe; Editing by Mark Heinrich and Alex Richardson"]
+    assert people_from_credits(credits) == (["Tom Balmforth", "Jane Doe"], ["Mark Heinrich", "Alex Richardson"])
+
+
+def test_no_people_from_a_credit_that_names_none():
+    assert people_from_credits(["(FRANCE 24 with AFP)", "(With wires)"]) == ([], [])
+
+
+@pytest.mark.parametrize("first_line", [
+    "This shop has been compensated by #CollectiveBias, Inc. and its advertiser. All opinions are mine",
+    "Tested by: John Milbank RRP: 49.95 Euro More info: www.earbooks.net/en",
+    "BAAR, SWITZERLAND",
+    "Staff Reports",
+])
+def test_lines_that_are_not_headlines_stay_in_the_body(first_line):
+    from cleaner import clean_text
+
+    text = f"{first_line}\n\nThe company said on Tuesday that it would open a new plant in the region next year."
+    document = clean_text(text)
+    assert document.metadata["title"] is None
+    assert document.body.startswith(first_line)
