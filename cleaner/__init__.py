@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib
 
-from .version import __version__  # noqa: F401  (cleaner.__version__)
+from .version import __version__
 
-__all__ = ["clean_text", "load_ruleset", "Document", "Removal", "Source", "RuleSet", "RuleError"]
+__all__ = ["__version__", "clean_text", "load_ruleset", "Document", "Removal", "Source", "RuleSet", "RuleError"]
 
 # Imported on first use (PEP 562): ``cleaner check`` on a clean file must not pay for the engine.
 _LAZY = {"Document": "stages.document", "Removal": "stages.document", "Source": "stages.document",

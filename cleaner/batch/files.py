@@ -10,11 +10,10 @@ and renamed: no half-written file after a crash or Ctrl-C.
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
+from ..atomic import TEMPORARY, write_atomic
 from ..stages.reading import InputError, read_raw
 from ..stages.render import FORMATS
 from . import remote
@@ -23,7 +22,6 @@ from .remote import Location, has_protocol
 
 MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 STATE_DIR = ".cleaner-state"
-_OUR_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # write_atomic's mkstemp names: .NAME.XXXXXXXX.tmp
 
 
 def _outside(path: Path, root: Path) -> str | None:
@@ -97,35 +95,6 @@ def output_path(out_dir: Path, relative: Path | PurePosixPath, fmt: str) -> Path
     return target
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: all or nothing.
-
-    A symlink is written through (its target is replaced, the link stays), as
-    an editor saving the file would; renaming over the link would cut it.
-    """
-    path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, file_mode(path))  # mkstemp makes 0600; an output is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def file_mode(path: Path) -> int:
-    """The file's own mode when it exists (--in-place keeps it), else 0666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def sweep_temporaries(out_dir: Path) -> int:
     """Delete write_atomic's temporary files left in ``out_dir`` by a killed run; returns how many.
 
@@ -138,7 +107,7 @@ def sweep_temporaries(out_dir: Path) -> int:
     for root, dirs, files in os.walk(out_dir):
         dirs[:] = [d for d in dirs if d != STATE_DIR]
         for name in files:
-            if _OUR_TEMPORARY.fullmatch(name):
+            if TEMPORARY.fullmatch(name):
                 Path(root, name).unlink(missing_ok=True)
                 swept += 1
     return swept

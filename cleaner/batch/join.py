@@ -8,16 +8,15 @@ file, and a kill leaves no partial output.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
+from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
 from ..stages.reading import InputError, plan_record_ranges
-from .files import file_mode, is_multi_record, target_of
+from .files import is_multi_record, target_of
 from .model import BatchOptions, FileResult, Task
 from .resume import finish_key, resumed
 
@@ -52,8 +51,7 @@ class Joiner:
     def __init__(self, options: BatchOptions):
         self.options = options
         self.result: FileResult | None = None
-        self.handle: Any = None
-        self.tmp: Path | None = None
+        self.file: AtomicFile | None = None
         self.target: Path | None = None
         self.held: list[str] = []  # stdout mode: the rendered parts
 
@@ -76,9 +74,7 @@ class Joiner:
             self.result.action, self.result.error = "error", exc.reason
             return
         if self.target is not None and self.options.writes:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
-            self.handle, self.tmp = os.fdopen(fd, "w", encoding="utf-8", newline="\n"), Path(name)
+            self.file = AtomicFile(self.target)
 
     def _merge(self, part: FileResult) -> None:
         result = self.result
@@ -92,8 +88,8 @@ class Joiner:
         result.bytes_out += len(text.encode("utf-8"))
         if result.error:
             return
-        if self.handle is not None:
-            self.handle.write(text)
+        if self.file is not None:
+            self.file.handle.write(text)
         elif self.target is None:
             self.held.append(text)
 
@@ -107,18 +103,15 @@ class Joiner:
         elif not self.options.writes:
             result.output, result.action = str(self.target), "would-write"
         else:
-            self.handle.close()
-            os.chmod(self.tmp, file_mode(self.target))
-            os.replace(self.tmp, self.target)
-            self.handle = self.tmp = None
+            self.file.commit()
+            self.file = None
             result.output, result.action = str(self.target), "written"
         self.held = []
         return result
 
     def abandon(self) -> None:
         """Drop a half-joined output (a failed part, or the run stopping)."""
-        if self.handle is not None:
-            self.handle.close()
-            self.tmp.unlink(missing_ok=True)
-        self.handle = self.tmp = None
+        if self.file is not None:
+            self.file.abandon()
+        self.file = None
         self.held = []

@@ -7,7 +7,6 @@ in order; only it writes the resume state and the report.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -15,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
+from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
 from .dask import DaskEngine
 from .files import walk_any
@@ -144,19 +144,12 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
 
 def write_report(path: Path, summary: Summary, rows: TextIO) -> None:
     """``{"summary": ..., "files": [...]}``, streamed from the spooled rows and renamed into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with AtomicFile(path) as out:
             out.write('{"summary": ' + json.dumps(summary.as_dict(), ensure_ascii=False) + ',\n "files": [')
             rows.seek(0)
             for i, line in enumerate(rows):
                 out.write(("\n  " if i == 0 else ",\n  ") + line.rstrip("\n"))
             out.write("\n ]}\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     finally:
         rows.close()

@@ -83,7 +83,7 @@ def check_text(text: str, ruleset: RuleSet, path: str = "-") -> tuple[Document, 
 
 def fix_file(path: Path, document: Document) -> None:
     """Rewrite ``path`` as header + clean body, atomically."""
-    from ..batch.files import write_atomic
+    from ..atomic import write_atomic
     from ..stages.render import render
 
     write_atomic(path, render(document, "md"))

@@ -67,12 +67,11 @@ def remember(rule_dirs: list[str], no_site_rules: bool, rule_roots: list[str], r
     watched = [(path, _signature(path)) for path in _watched(rule_roots)]
     table = {"context": context, "watched": watched, "gates": gates}
     path = _table_path(context)
+    from ..atomic import AtomicFile  # tempfile costs this module's start-up; only the full check writes
+
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
+        with AtomicFile(path, binary=True) as handle:
             marshal.dump(table, handle)
-        os.replace(temporary, path)
     except OSError:  # a read-only cache folder: the full check simply runs every time
         pass
 

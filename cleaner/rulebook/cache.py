@@ -22,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..version import __version__
+
 TYPE_CHECKING = False  # typing costs ~9 ms of a hook's start-up: annotations only (fastcheck imports this)
 if TYPE_CHECKING:
     from typing import Callable, Iterable, TypeVar
@@ -48,8 +50,6 @@ def cache_key(entries: Iterable[tuple[Path, str, int]], site_rules: bool) -> str
     """Changes whenever a rule file, the loader code or the interpreter changes."""
     import hashlib
 
-    from ..version import __version__
-
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{__version__}|{sys.version}|{site_rules}\n".encode())
     for name in _CODE:
@@ -73,18 +73,12 @@ def _read(path: Path) -> object | None:
 
 def _write(path: Path, value: object) -> None:
     import pickle
-    import tempfile
+
+    from ..atomic import AtomicFile  # tempfile: only when the cache is rebuilt, not on a hook's fast start
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with AtomicFile(path, binary=True) as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:  # a read-only home must not stop cleaning
         pass
 

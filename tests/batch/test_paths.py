@@ -9,7 +9,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from cleaner.batch.files import output_relative, write_atomic
+from cleaner.atomic import write_atomic
+from cleaner.batch.files import output_relative
 from cleaner.batch.model import BatchOptions, Task
 from cleaner.batch.work import process_file
 from cleaner.stages.reading import InputError
