@@ -14,13 +14,12 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 from ..atomic import TEMPORARY, write_atomic
-from ..stages.reading import InputError, read_raw
+from ..stages.reading import InputError, is_jsonl_name, read_raw
 from ..stages.render import FORMATS
 from . import remote
 from .model import BatchOptions, Task
 from .remote import Location, has_protocol
 
-MULTI_RECORD_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 STATE_DIR = ".cleaner-state"
 
 
@@ -70,10 +69,6 @@ def walk_any(paths: Iterable[Location], exclude: Location | None) -> Iterator[tu
             yield from walk_inputs([given], exclude if isinstance(exclude, Path) else None)
 
 
-def is_multi_record(path: Path | PurePosixPath) -> bool:
-    return path.name.lower().endswith(MULTI_RECORD_SUFFIXES)
-
-
 def output_relative(relative: PurePosixPath, fmt: str) -> PurePosixPath:
     """The output's path under OUT: the format's suffix, or .jsonl for a multi-record input.
 
@@ -81,7 +76,7 @@ def output_relative(relative: PurePosixPath, fmt: str) -> PurePosixPath:
     """
     if relative.is_absolute() or ".." in relative.parts:
         raise InputError(relative, "output would land outside the output folder")
-    if is_multi_record(relative):
+    if is_jsonl_name(relative):
         stem = relative.name[: -len(".gz")] if relative.name.lower().endswith(".gz") else relative.name
         return relative.parent / PurePosixPath(stem).with_suffix(".jsonl")
     return relative.with_suffix(FORMATS[fmt])

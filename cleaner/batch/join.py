@@ -15,8 +15,8 @@ from typing import Iterator
 
 from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
-from ..stages.reading import InputError, plan_record_ranges
-from .files import is_multi_record, target_of
+from ..stages.reading import InputError, is_jsonl_name, plan_record_ranges
+from .files import target_of
 from .model import BatchOptions, FileResult, Task
 from .resume import finish_key, resumed
 
@@ -25,7 +25,7 @@ PART_BYTES = 8 << 20  # a local JSONL file larger than this is cleaned in parts 
 
 def splittable(task: Task, options: BatchOptions) -> bool:
     path = task.path
-    return (not task.refused and isinstance(path, Path) and is_multi_record(path) and not path.name.endswith(".gz")
+    return (not task.refused and isinstance(path, Path) and is_jsonl_name(path) and not path.name.endswith(".gz")
             and not isinstance(options.out_dir, str) and not options.diff
             and path.is_file() and path.stat().st_size > PART_BYTES)
 

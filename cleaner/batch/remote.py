@@ -14,8 +14,6 @@ half-written there either.
 from __future__ import annotations
 
 import hashlib
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
@@ -86,15 +84,6 @@ def read(url: str) -> bytes:
         return fs.cat_file(path)
     except (OSError, FileNotFoundError) as exc:
         raise InputError(url, getattr(exc, "strerror", None) or str(exc)) from None
-
-
-@contextmanager
-def local_copy(url: str, data: bytes) -> Iterator[Path]:
-    """``data`` in a temporary file named like ``url``'s object, since the readers tell kinds by name."""
-    with tempfile.TemporaryDirectory(prefix="cleaner-") as folder:
-        copy = Path(folder) / PurePosixPath(url).name
-        copy.write_bytes(data)
-        yield copy
 
 
 def join(url: str, relative: PurePosixPath) -> str:

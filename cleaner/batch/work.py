@@ -9,52 +9,97 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable
 
 from ..rulebook.ruleset import RuleSet
 from ..stages.pipeline import clean_source
-from ..stages.reading import InputError, read_record_range, read_sources
+from ..stages.document import Source
+from ..stages.reading import InputError, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
-from .files import existing_text, is_multi_record, read_input, target_of, write_output
+from .files import existing_text, read_input, target_of, write_output
 from .model import BatchOptions, FileResult, Task
-from .remote import Location, local_copy
+from .remote import Location
 from .resume import resume_key, resumed
 
 NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were articles
 
 
-def _clean(path: Path, display: str, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
-    """Rendered outputs of every document in ``path``, filling the result's counts and warnings.
+def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
+    if task.part is not None:
+        return process_part(task, ruleset, options)
+    result = FileResult(input=str(task.path))
+    return _guarded(result, lambda: _whole_file(task, result, ruleset, options))
 
-    A broken JSONL record becomes a warning of the result rather than a line
-    the reader prints, so it reaches the main process's log from any worker.
+
+def process_part(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    """Clean one range of records; the rendered lines go back to the main process, which writes the file."""
+    result = FileResult(input=str(task.path), action="part", key=task.key, bytes_in=task.part.end - task.part.start)
+    return _guarded(result, lambda: _part(task, result, ruleset, options))
+
+
+def _guarded(result: FileResult, work: Callable[[], FileResult]) -> FileResult:
+    """``work()``'s row, or ``result`` with the reason it raised: one odd input must not stop the batch."""
+    try:
+        return work()
+    except InputError as exc:
+        result.action, result.error = "error", exc.reason
+    except OSError as exc:
+        result.action, result.error = "error", exc.strerror or str(exc)
+    except Exception as exc:  # a bug on odd input; the row names it
+        result.action, result.error = "error", f"internal error: {type(exc).__name__}: {exc}"
+    return result
+
+
+def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    data = read_input(task.path)
+    result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
+    skipped = resumed(task, result.key)
+    if skipped is not None:
+        return skipped
+    target = target_of(task, options)
+    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
+    sources = sources_from_bytes(data, name, display=str(task.path), url=options.url,
+                                 on_error=_warning_of(result), **options.read_options)
+    multi = is_jsonl_name(name)
+    parts = _clean(sources, result, ruleset, "jsonl" if multi else options.fmt, every=multi)
+    if not parts:
+        result.action = "not-written"
+        return result
+    _deliver(result, task.path, data, target, "".join(parts), options)
+    return result
+
+
+def _part(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    sources = read_record_range(task.path, task.part, url=options.url, on_error=_warning_of(result),
+                                **options.read_options)
+    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", every=True))
+    return result
+
+
+def _warning_of(result: FileResult) -> Callable[[InputError], None]:
+    """A broken JSONL record becomes a warning of the row, so it reaches the main process's log from any worker."""
+    return lambda error: result.warnings.append(str(error))
+
+
+def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt: str, *, every: bool) -> list[str]:
+    """Rendered outputs of ``sources``, filling the row's counts and warnings.
+
+    ``every``: records of a JSONL file are all written, ``not_found`` and
+    ``empty`` ones too; a single document with those statuses is not.
     """
-    multi = is_multi_record(path)
     parts, statuses, removed = [], Counter(), Counter()
-
-    def broken(error: InputError) -> None:
-        result.warnings.append(str(error))
-
-    for source in read_sources(path, display=display, url=options.url, on_error=broken, **options.read_options):
+    for source in sources:
         document = clean_source(source, ruleset)
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
         result.warnings.extend(document.warnings)
-        if multi:
-            parts.append(render(document, "jsonl"))
-        elif document.status not in NOT_WRITTEN:
-            parts.append(render(document, options.fmt))
+        if every or document.status not in NOT_WRITTEN:
+            parts.append(render(document, fmt))
     result.records = sum(statuses.values())
     result.statuses, result.removed = dict(statuses), dict(removed)
     return parts
-
-
-def _clean_any(task: Task, data: bytes, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> list[str]:
-    """_clean on the local file, or on a temporary copy of a URL's bytes."""
-    if isinstance(task.path, Path):
-        return _clean(task.path, str(task.path), result, ruleset, options)
-    with local_copy(task.path, data) as copy:
-        return _clean(copy, task.path, result, ruleset, options)
 
 
 def _diff(path: Location, data: bytes, target: Location, new: str) -> str:
@@ -79,56 +124,6 @@ def _deliver(result: FileResult, path: Location, data: bytes, target: Location |
     else:
         write_output(target, text)
         result.action = "written"
-
-
-def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
-    """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
-    if task.part is not None:
-        return process_part(task, ruleset, options)
-    result = FileResult(input=str(task.path))
-    try:
-        data = read_input(task.path)
-        result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
-        skipped = resumed(task, result.key)
-        if skipped is not None:
-            return skipped
-        target = target_of(task, options)
-        parts = _clean_any(task, data, result, ruleset, options)
-        if not parts:
-            result.action = "not-written"
-            return result
-        _deliver(result, task.path, data, target, "".join(parts), options)
-    except InputError as exc:
-        result.action, result.error = "error", exc.reason
-    except OSError as exc:
-        result.action, result.error = "error", exc.strerror or str(exc)
-    except Exception as exc:  # a bug on odd input must not stop the batch; the row names it
-        result.action, result.error = "error", f"internal error: {type(exc).__name__}: {exc}"
-    return result
-
-
-def process_part(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
-    """Clean one range of records; the rendered lines go back to the main process, which writes the file."""
-    result = FileResult(input=str(task.path), action="part", key=task.key)
-    statuses, removed = Counter(), Counter()
-    parts = []
-    try:
-        for source in read_record_range(task.path, task.part, url=options.url,
-                                        on_error=lambda error: result.warnings.append(str(error)),
-                                        **options.read_options):
-            document = clean_source(source, ruleset)
-            statuses[document.status] += 1
-            removed.update(document.removed_by_kind())
-            result.warnings.extend(document.warnings)
-            parts.append(render(document, "jsonl"))
-    except InputError as exc:
-        result.action, result.error = "error", exc.reason
-    except OSError as exc:
-        result.action, result.error = "error", exc.strerror or str(exc)
-    result.rendered = "".join(parts)
-    result.records, result.statuses, result.removed = sum(statuses.values()), dict(statuses), dict(removed)
-    result.bytes_in = task.part.end - task.part.start
-    return result
 
 
 def settled(task: Task) -> FileResult | None:

@@ -36,6 +36,7 @@ import zlib
 
 from ..rulebook.gates import Gate, passes
 from ..rulebook.textform import fold, normalise
+from ..stages.frontmatter import front_matter
 
 TYPE_CHECKING = False  # typing and the rule classes cost more than this whole path: annotations only
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 NEARBY = 3  # a repeat this close may become adjacent once the title and section lines move out
 MAX_BYTES = 4_000_000  # bigger files go the full way: the gain is start-up, not throughput
-FRONT_MATTER_MAX_LINES = 200  # as inputs.split_front_matter
 _SCALAR = r"[\w(/.][\w .,/()+'’&-]*"  # no ": ", " #" or flow brackets: a plain YAML string
 _QUOTED = r"""(?:'(?:[^'\n]|'')*'|"[^"\\\n]*")"""
 _ITEM = rf"(?:[\w(/.][\w .()/+'’&-]*|{_QUOTED})"
@@ -174,20 +174,11 @@ def _file_is_clean(path: str, table: dict) -> bool:
 
 def _body(text: str) -> str:
     """The text the full check cleans: the body when the front matter is a mapping it can read."""
-    if text.startswith("---\r\n"):
-        text = text.replace("\r\n", "\n")
-    if not text.startswith("---\n"):
+    text, header, body = front_matter(text)
+    if not header:
         return text
-    lines = text.split("\n", FRONT_MATTER_MAX_LINES + 1)
-    try:
-        end = lines.index("---", 1, FRONT_MATTER_MAX_LINES)
-    except ValueError:
-        return text
-    header = lines[1:end]
     keys = [match.group(1) for match in map(_HEADER_LINE.fullmatch, header) if match]
-    if not header or len(keys) != len(header) or len(set(keys)) != len(keys):
-        return text
-    return text.split("\n", end + 1)[end + 1] if text.count("\n") > end else ""
+    return body if len(keys) == len(header) and len(set(keys)) == len(keys) else text
 
 
 def _repeats(lines: list[str]) -> bool:

@@ -23,13 +23,13 @@ import stat
 import sys
 import zlib
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Callable, Iterator, Mapping
 
 from .document import Source
+from .frontmatter import front_matter
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
-_FRONT_MATTER_MAX_LINES = 200
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 DEFAULT_FIELDS = {"url": "url", "html": "html", "text": "text"}
@@ -140,26 +140,17 @@ def decode(data: bytes, path: str | Path) -> str:
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     """(header, body) of a file that starts with a YAML front matter block; ({}, text) otherwise."""
-    if text.startswith("---\r\n"):  # a header saved with Windows line endings
-        text = text.replace("\r\n", "\n")
-    if not text.startswith("---\n"):
-        return {}, text
-    lines = text.split("\n", _FRONT_MATTER_MAX_LINES + 1)
-    try:
-        end = lines.index("---", 1, _FRONT_MATTER_MAX_LINES)
-    except ValueError:
+    text, lines, body = front_matter(text)
+    if not lines:
         return {}, text
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
-        header = YAML(typ="safe", pure=True).load("\n".join(lines[1:end]))
+        header = YAML(typ="safe", pure=True).load("\n".join(lines))
     except YAMLError:
         return {}, text
-    if not isinstance(header, dict):
-        return {}, text
-    body = text.split("\n", end + 1)[end + 1] if text.count("\n") > end else ""
-    return header, body
+    return (header, body) if isinstance(header, dict) else ({}, text)
 
 
 def source_from_text(text: str, *, path: str | None = None, url: str | None = None,
@@ -183,17 +174,17 @@ def looks_like_html(data: bytes) -> bool:
     return bool(_HTML_START.match(data[:4096]))
 
 
-def _bare_name(path: Path) -> str:
+def _bare_name(path: PurePath) -> str:
     name = path.name.lower()
     return name[:-3] if name.endswith(".gz") else name
 
 
-def is_html_name(path: Path) -> bool:
+def is_html_name(path: PurePath) -> bool:
     return _bare_name(path).endswith(HTML_SUFFIXES)
 
 
-def is_jsonl_name(path: Path) -> bool:
-    """JSONL by name only: batch.py writes one .jsonl output per such input."""
+def is_jsonl_name(path: PurePath) -> bool:
+    """JSONL by name only (``.jsonl``, ``.ndjson``, gzipped too): a batch writes one .jsonl output per such input."""
     return _bare_name(path).endswith(JSONL_SUFFIXES)
 
 
@@ -212,7 +203,11 @@ def read_raw(path: Path) -> bytes:
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when gzipped; InputError for unreadable, huge or corrupt input."""
-    data = read_raw(path)
+    return unpack(read_raw(path), path)
+
+
+def unpack(data: bytes, path: str | PurePath) -> bytes:
+    """``data`` gunzipped when gzipped; InputError for corrupt or, once unpacked, huge input."""
     if not data.startswith(b"\x1f\x8b"):
         return data
     try:
@@ -240,8 +235,11 @@ def source_from_bytes(data: bytes, *, path: str, url: str | None = None, html: b
 
 def read_source(path: Path, *, display: str | None = None, url: str | None = None) -> Source:
     """Read one text or HTML file. Raises InputError for unreadable, binary or huge input."""
-    data = read_bytes(path)
-    return source_from_bytes(data, path=display or str(path), url=url, html=True if is_html_name(path) else None)
+    return _named_source(read_bytes(path), path, display or str(path), url)
+
+
+def _named_source(data: bytes, name: PurePath, shown: str, url: str | None) -> Source:
+    return source_from_bytes(data, path=shown, url=url, html=True if is_html_name(name) else None)
 
 
 def _record_source(record: Any, fields: Mapping[str, str], where: str, sha256: str) -> Source:
@@ -290,8 +288,12 @@ def read_records(path: Path, *, display: str | None = None, url: str | None = No
                  fields: Mapping[str, str] | None = None,
                  on_error: ErrorHandler | None = None) -> Iterator[Source]:
     """One Source per JSONL record. A broken line goes to ``on_error`` (default: stderr) and reading goes on."""
-    shown = display or str(path)
-    text, _ = decode_bytes(read_bytes(path), shown)
+    yield from _records(read_bytes(path), display or str(path), url, fields, on_error)
+
+
+def _records(data: bytes, shown: str, url: str | None, fields: Mapping[str, str] | None,
+             on_error: ErrorHandler | None) -> Iterator[Source]:
+    text, _ = decode_bytes(data, shown)
     yield from _records_in(text, shown, 1, {**DEFAULT_FIELDS, **(fields or {})}, url, on_error or _report)
 
 
@@ -356,7 +358,20 @@ def read_sources(path: Path, *, display: str | None = None, url: str | None = No
     ``fields`` renames the record fields read (keys ``url``, ``html``, ``text``);
     ``on_error`` receives each broken record (path:line and reason) of a JSONL file.
     """
-    if is_jsonl_name(path):
-        yield from read_records(path, display=display, url=url, fields=fields, on_error=on_error)
+    yield from sources_from_bytes(read_raw(path), path, display=display or str(path), url=url, fields=fields,
+                                  on_error=on_error)
+
+
+def sources_from_bytes(data: bytes, name: PurePath, *, display: str, url: str | None = None,
+                       fields: Mapping[str, str] | None = None,
+                       on_error: ErrorHandler | None = None) -> Iterator[Source]:
+    """read_sources on bytes already read (as stored: gzip is undone here); ``name`` tells the kind.
+
+    So a batch reads each input once, for its hash and its documents, and a
+    URL's bytes need no temporary file.
+    """
+    data = unpack(data, display)
+    if is_jsonl_name(name):
+        yield from _records(data, display, url, fields, on_error)
     else:
-        yield read_source(path, display=display, url=url)
+        yield _named_source(data, name, display, url)
