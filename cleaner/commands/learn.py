@@ -3,7 +3,7 @@
 Template text (mastheads, menus, share rows, author bios, footers) is the
 same on every page of a site, while articles differ. So ``learn`` counts, per
 site and never over a mixed corpus (corpus-wide dedup wipes syndicated wire
-copy, DESIGN "Lessons"), how many pages hold each normalised line, and
+copy), how many pages hold each normalised line, and
 proposes the lines on a large share of them as drop rules for a person to
 review. Three guards keep article text out of the draft:
 

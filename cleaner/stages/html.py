@@ -1,57 +1,13 @@
 """The HTML stage: raw HTML -> DOM rules -> trafilatura -> text and metadata for the text stage.
 
-The page is parsed once with lxml. The matched site files' and the generic
-packs' ``html.remove`` (CSS) and ``html.remove_xpath`` selectors drop share
-bars, ad slots, comment forms and related blocks from the tree *before*
-extraction, because trafilatura keeps some of them (its issues #584, #916,
-#929) and the text rules then see less residue. Every element removed is
-logged as a :class:`DomRemoval` (file, selector, text snippet) for ``explain``.
-trafilatura then extracts the body from the pruned tree, with reader comments
-off (DESIGN: comments cost about 6 F1 points on news), in its fast mode (see
-EXTRACT_OPTIONS); the header fields come from trafilatura's metadata pieces
-less its costly body scans (:func:`cleaner.htmlmeta.page_metadata`).
-
-Imported FiveFilters files (``rules/ftr``) were written for FTR's engine and
-many are stale, so they are guarded. Applied bare, their strips cut the dev
-set's WSJ page to recall 0: ``//div[contains(@class, 'snippet')]`` is a
-substring class test and now hits ``wsj-snippet-body``, the article itself.
-The rule chosen, with the dev-set figures in bench/RESULTS.md:
-
-- find/replace pairs run literally, in order, on the raw markup;
-- title/author/date XPaths run before anything is stripped and fill header
-  fields trafilatura left empty (``metadata_from`` names the file);
-- small strip hits go in the first pass, before the one extraction
-  (:func:`_strip_small`): each under MIN_GUARDED_CHARS (200) of text, too
-  little to be the article, when the file's such hits together hold at most
-  MAX_EARLY_SHARE (5%) of the page's paragraph text (else they all wait);
-- the rest run in a second, guarded pass (:func:`imported_pass`) measured
-  against the first extraction (trafilatura's text after the hand-written
-  rules and the small strips, the *reference*):
-- ``body_xpath`` is used only when its matching nodes (those holding some
-  reference text) hold BODY_AGREES (80%) of the reference; the text is then
-  the reference lines that lie in those nodes (less what is stripped there).
-  A body XPath that disagrees is named in a warning;
-- strips apply inside the agreeing body nodes only, and never to a body node,
-  its ancestor, or an element holding over MAX_ELEMENT_SHARE (50%) of the
-  reference (the WSJ case, named in a warning);
-- the pass must keep KEEP_SHARE (80%) of the reference text in its scope,
-  or the first extraction stands with a warning (a replacement that breaks
-  the markup, strips that add up).
-
-On the 26 dev pages whose imported file applies (trafilatura in fast mode):
-F1 0.978 without the file, 0.979 with it, lost 0.013 either way. The pass
-reads the first pass's tree without copying or changing it; trafilatura runs a
-second time only for strips left to the pass on a page without an agreeing
-body XPath (on a copy), or for markup the file's find/replace pairs changed:
-on 4 of those 26 pages (3 find/replace, gizmodo's one large strip), against
-16 when every strip and body XPath meant a second run. The strips' XPaths, mostly FTR's class-or-id tokens, are answered
-from the first pass's ClassIndex.
-
-Markup nested past libxml2's depth limit (256) loses everything below it;
-such pages are flattened first (:func:`flatten`), keeping their text.
-
-lxml, cssselect and trafilatura are imported here and only when HTML is seen,
-so ``cleaner check`` on text files never loads them.
+Selectors drop share bars, ad slots and comment forms from the tree *before*
+extraction, because trafilatura keeps some of them; each element removed is
+a DomRemoval, so ``explain`` can name the rule. Imported FiveFilters files
+were written for another engine and many are stale (one hits the WSJ
+article itself), so theirs run guarded against a first extraction
+(:func:`imported_pass`; the guards' figures are in bench/RESULTS.md).
+lxml, cssselect and trafilatura are imported only when HTML is seen, so
+``cleaner check`` on text files never loads them.
 """
 from __future__ import annotations
 
@@ -121,6 +77,12 @@ def _kind(rule_file: RuleFile) -> str:
     if rule_file.is_site or not rule_file.rules:
         return "html"
     return rule_file.rules[0].kind
+
+
+def _removal(rule_file: RuleFile, selector: str, element: HtmlElement) -> DomRemoval:
+    """The audit entry of one element a rule file's selector removed (imported files are site files: 'html')."""
+    return DomRemoval(rule_file=rule_file.name, selector=selector, text=_text(element)[:SNIPPET_CHARS],
+                      kind=_kind(rule_file))
 
 
 @lru_cache(maxsize=4096)
@@ -358,7 +320,7 @@ def remove_elements(tree: HtmlElement, files: Iterable[RuleFile],
     With ``guard``, a rule file whose hits together hold more than
     MAX_PARAGRAPH_SHARE of the page's paragraph text removes nothing and is
     warned about: a stale or too broad site selector must not delete the
-    article (DESIGN: keep it, flag it, say which rules did it). ``index`` is
+    article: keep it, flag it, say which rules did it. ``index`` is
     the tree's ClassIndex when the caller keeps it for later lookups.
     """
     files = list(files)
@@ -378,8 +340,7 @@ def remove_elements(tree: HtmlElement, files: Iterable[RuleFile],
                             "paragraph characters; none applied")
             continue
         for selector, element in hits:
-            removals.append(DomRemoval(rule_file=rule_file.name, selector=selector,
-                                       text=_text(element)[:SNIPPET_CHARS], kind=_kind(rule_file)))
+            removals.append(_removal(rule_file, selector, element))
             element.drop_tree()
     return removals, warnings
 
@@ -550,8 +511,7 @@ def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url
     in_scope = [line for line in lines if not body or line in held]  # measured before anything is stripped
     hits, strip_warnings = _strip_hits(start, rule_file, body, lines)
     warnings += strip_warnings + ([disagrees] if disagrees else [])
-    removals += [DomRemoval(rule_file=rule_file.name, selector=selector, text=_text(element)[:SNIPPET_CHARS],
-                            kind="html") for selector, element in hits]
+    removals += [_removal(rule_file, selector, element) for selector, element in hits]
     stripped = [element for _, element in hits]
     if body or not stripped:  # trafilatura's text of the start tree, restricted to the body nodes if any
         page_text = start.text if start.text is not None else _extract_text(tree, url)
@@ -712,8 +672,7 @@ def _strip_small(first: Pruned, files: list[RuleFile]) -> Pruned:
         if sum(_paragraph_chars(e) for _, e in hits) > MAX_EARLY_SHARE * page_chars:
             continue
         for selector, element in hits:
-            removals.append(DomRemoval(rule_file=rule_file.name, selector=selector,
-                                       text=_text(element)[:SNIPPET_CHARS], kind="html"))
+            removals.append(_removal(rule_file, selector, element))
             element.drop_tree()
     return replace(first, removals=tuple(removals))
 

@@ -1,7 +1,7 @@
 """Header fields from plain text: title, section, dateline, agency, people.
 
-No library parses wire datelines or credit lines from plain text (DESIGN,
-"Lessons"), so this is a small grammar. It reads the lines as the rules left
+No library parses wire datelines or credit lines from plain text, so this
+is a small grammar. It reads the lines as the rules left
 them: title and section come from the kept head of the document, credits and
 captions from the lines rules moved to the header. It never invents: a
 dateline without a year gives no date.

@@ -1,7 +1,7 @@
 """Clean plain text: normalise, split into lines, apply rules, drop duplicates.
 
-The unit every rule sees is one normalised line (DESIGN: "rules match whole
-normalised lines, anchored, with a word cap"). Blank lines separate blocks;
+The unit every rule sees is one normalised line: rules match whole
+normalised lines, anchored, with a word cap. Blank lines separate blocks;
 the body keeps that block structure, so re-cleaning a body changes nothing.
 Nothing here reads files or knows about headers: it only decides, for each
 line, whether it stays, loses a fragment, moves to the header or goes, and
