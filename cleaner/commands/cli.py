@@ -240,9 +240,11 @@ def rules_test(paths, rule_dirs) -> None:
               help="Folder for the converted files (the shipped set lives in rules/ftr).")
 def rules_import_ftr(src_dir, out_dir) -> None:
     """Convert a FiveFilters ftr-site-config checkout into rule files (re-runnable)."""
-    from .ftr import convert_dir
+    from ..rulebook.index import INDEX_NAME
+    from .ftr import REPORT_NAME, convert_dir
 
     click.echo(convert_dir(src_dir, out_dir).summary())
+    click.echo(f"report: {out_dir / REPORT_NAME}; index: {out_dir / INDEX_NAME}")
 
 
 @rules.command("list")

@@ -43,9 +43,9 @@ class FtrIndex:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise RuleError(path, None, f"cannot read ftr index ({exc}); regenerate with python -m cleaner.ftr") from None
+            raise RuleError(path, None, f"cannot read ftr index ({exc}); regenerate with cleaner rules import-ftr") from None
         if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
-            raise RuleError(path, None, f"not an ftr index of format {INDEX_FORMAT}; regenerate with python -m cleaner.ftr")
+            raise RuleError(path, None, f"not an ftr index of format {INDEX_FORMAT}; regenerate with cleaner rules import-ftr")
         return cls(directory, data["exact"], data["parent"], data["digest"])
 
     def lookup(self, domain: str, *, exact: bool) -> RuleFile | None:

@@ -75,6 +75,7 @@ class RuleFile:
     site: str | None = None
     domains: tuple[str, ...] = ()
     subdomains: str = "include"  # include | exclude | only
+    imported: str | None = None  # the importer that wrote it ("ftr"): its HTML rules then run guarded
     fingerprints: tuple[regex.Pattern, ...] = ()
     disable: frozenset[str] = frozenset()
     html: dict[str, Any] = dataclass_field(default_factory=dict)
@@ -190,16 +191,17 @@ def load_rule_file(path: str | Path, name: str | None = None) -> RuleFile:
         site=data.get("site"),
         domains=tuple(data.get("domains", [])),
         subdomains=data.get("subdomains", "include"),
+        imported=data.get("imported"),
         fingerprints=fingerprints,
         disable=frozenset(data.get("disable", [])),
-        html=_plain(data.get("html", {})),
+        html=plain(data.get("html", {})),
     )
 
 
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
     """ruamel's commented containers as plain dicts and lists."""
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain(v) for v in node]
     return node

@@ -31,7 +31,6 @@ SNIPPET_CHARS = 80
 # taken for a stale or too broad selector hitting the article, and kept.
 MAX_PARAGRAPH_SHARE = 0.5
 MIN_GUARDED_CHARS = 200  # below this, a block is too small to be the article
-IMPORTED_PREFIX = "ftr/"  # rule files imported from FiveFilters; see imported_pass()
 # Guards of imported files, measured on the dev set (see the module docstring and bench/RESULTS.md).
 BODY_AGREES = 0.8  # a body_xpath is used when its nodes hold this share of trafilatura's text
 MAX_ELEMENT_SHARE = 0.5  # a strip hit holding more of trafilatura's text than this is kept
@@ -174,7 +173,7 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
 _SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
 _ATTRIBUTE_CSS = re.compile(r'(?P<tag>[a-z][a-z0-9]*)?(?:\.(?P<class>[A-Za-z_][\w-]*))?\[(?P<name>[A-Za-z_][\w-]*)'
                             r'(?:(?P<sign>\^?=)"(?P<value>[^"\\\n]*)")?\]')
-# FiveFilters' strip_id_or_class as imported (cleaner.ftr.strip_id_or_class_xpath): a class or id token.
+# FiveFilters' strip_id_or_class as imported (commands/ftr.strip_id_or_class_xpath): a class or id token.
 _TOKEN_XPATH = re.compile(r"//\*\[contains\(concat\(' ',normalize-space\(@class\),' '\),' (?P<name>[^\s']+) '\) or "
                           r"contains\(concat\(' ',normalize-space\(@id\),' '\),' (?P=name) '\)\]")
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
@@ -403,7 +402,7 @@ class ImportedPass:
 
 def is_imported(rule_file: RuleFile) -> bool:
     """A file converted from FiveFilters (``rules/ftr``): written for FTR's engine, maybe stale; guarded."""
-    return rule_file.name.startswith(IMPORTED_PREFIX)
+    return rule_file.imported is not None
 
 
 def _key(text: str) -> str:
@@ -695,7 +694,7 @@ def _without_title(text: str, title: str | None) -> str:
 def html_files(generic: Iterable[RuleFile], sites: Iterable[RuleFile]) -> list[RuleFile]:
     """The rule files whose html sections apply: matched site files first, then the generic packs.
 
-    Imported FiveFilters files (``ftr/``) are among them; extract_html gives
+    Imported FiveFilters files (``imported: ftr``) are among them; extract_html gives
     them the guarded pass rather than applying them like hand-written files.
     """
     return [f for f in (*sites, *generic) if f.html]

@@ -9,7 +9,10 @@ import pytest
 from lxml import html as lxml_html
 from ruamel.yaml import YAML
 
-from cleaner.commands.ftr import (IMPORT_MARK, META_FILES, REPORT_NAME, convert_dir, convert_file, main,
+from click.testing import CliRunner
+
+from cleaner.commands.cli import main as cli
+from cleaner.commands.ftr import (IMPORT_MARK, META_FILES, REPORT_NAME, convert_dir, convert_file,
                          removes_non_elements, strip_id_or_class_xpath, strip_image_src_xpath)
 from cleaner.rulebook.index import INDEX_NAME, FtrIndex, ftr_site_for_host, load_index
 from cleaner.rulebook.rulefile import RuleError, load_rule_file
@@ -233,11 +236,11 @@ def test_rerun_removes_stale_imports_but_never_hand_written_files(tmp_path):
     assert sorted(p.name for p in out.glob("*.yaml")) == ["_.example.com.yaml", "example.com.yaml", "mine.yaml"]
 
 
-def test_main_prints_summary_and_fails_on_missing_folder(tmp_path, capsys):
-    assert main([str(small_corpus(tmp_path / "src")), "-o", str(tmp_path / "out")]) == 0
-    assert "3 converted" in capsys.readouterr().out
-    assert main([str(tmp_path / "absent"), "-o", str(tmp_path / "out2")]) == 2
-    assert "no such folder" in capsys.readouterr().err
+def test_the_command_prints_summary_and_fails_on_missing_folder(tmp_path):
+    done = CliRunner().invoke(cli, ["rules", "import-ftr", str(small_corpus(tmp_path / "src")), "-o", str(tmp_path / "out")])
+    assert done.exit_code == 0 and "3 converted" in done.output
+    missing = CliRunner().invoke(cli, ["rules", "import-ftr", str(tmp_path / "absent"), "-o", str(tmp_path / "out2")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
 # ---------------------------------------------------------------- lookup
@@ -300,6 +303,6 @@ def test_whole_snapshot_converts_to_exactly_the_shipped_set(tmp_path):
     shipped = sorted(p.name for p in SHIPPED.glob("*.yaml"))
     assert sorted(report.converted.values()) == shipped
     stale = [n for n in shipped if (tmp_path / n).read_bytes() != (SHIPPED / n).read_bytes()]
-    assert stale == [], "rules/ftr is out of date: python -m cleaner.commands.ftr ../shared/ftr-site-config -o rules/ftr"
+    assert stale == [], "rules/ftr is out of date: cleaner rules import-ftr ../shared/ftr-site-config -o rules/ftr"
     for generated in (INDEX_NAME, REPORT_NAME, "NOTICE.md"):
         assert (tmp_path / generated).read_bytes() == (SHIPPED / generated).read_bytes()

@@ -24,9 +24,10 @@ def page(body: str) -> str:
 
 
 def imported(tmp_path: Path, html_section: str) -> RuleFile:
-    """A rule file loaded under an ``ftr/`` name, as the lazy index loads the imported ones."""
+    """A rule file marked ``imported: ftr``, as the importer writes them, under the lazy index's name."""
     path = tmp_path / "example.org.yaml"
-    path.write_text(f"site: example.org\ndomains: [example.org]\nhtml:\n{html_section}", encoding="utf-8")
+    path.write_text(f"site: example.org\ndomains: [example.org]\nimported: ftr\nhtml:\n{html_section}",
+                    encoding="utf-8")
     return load_rule_file(path, "ftr/example.org")
 
 
