@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # AtomicFile's mkstemp names: .NAME.XXXXXXXX.tmp
+TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # AtomicFile's names: .NAME.XXXXXXXX.tmp (as mkstemp's were)
 
 
 class AtomicFile:
@@ -26,14 +25,14 @@ class AtomicFile:
     def __init__(self, path: Path, *, binary: bool = False):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, self.temporary = _create_beside(self.path)
         self.handle: IO[Any] = (os.fdopen(fd, "wb") if binary
                                 else os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
 
     def commit(self) -> None:
         try:
             self.handle.close()
-            os.chmod(self.temporary, file_mode(self.path))  # mkstemp makes 0600; this is an ordinary file
+            os.chmod(self.temporary, file_mode(self.path))  # created 0600; this is an ordinary file
             os.replace(self.temporary, self.path)
         except BaseException:
             Path(self.temporary).unlink(missing_ok=True)
@@ -51,6 +50,16 @@ class AtomicFile:
             self.commit()
         else:
             self.abandon()
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new file ``.NAME.XXXXXXXX.tmp`` beside ``path``, as mkstemp makes: without tempfile's start-up cost."""
+    while True:
+        name = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue
 
 
 def write_atomic(path: Path, text: str) -> None:

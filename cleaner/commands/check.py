@@ -32,10 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from ..rulebook.ruleset import RuleSet
+from ..atomic import write_atomic
+from ..batch.files import iter_inputs
+from ..rulebook.rulefile import RuleError
+from ..rulebook.ruleset import RuleSet, load_ruleset, shipped_rules_dir
 from ..rulebook.textform import normalise
 from ..stages.document import Document
+from ..stages.pipeline import clean_source
 from ..stages.reading import InputError, decode, source_from_text
+from ..stages.render import render
+from .fastcheck import remember
+from .settings import ConfigError, load_config, without_kinds
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,6 @@ def line_map(body: str) -> list[int]:
 
 def check_text(text: str, ruleset: RuleSet, path: str = "-") -> tuple[Document, list[Hit]]:
     """Clean ``text`` (its body, if it has front matter) and list the residue by file line."""
-    from ..stages.pipeline import clean_source
-
     source = source_from_text(text, path=path)
     offset = text[: len(text) - len(source.text)].count("\n")  # front matter lines above the body
     document = clean_source(source, ruleset)
@@ -83,17 +88,12 @@ def check_text(text: str, ruleset: RuleSet, path: str = "-") -> tuple[Document, 
 
 def fix_file(path: Path, document: Document) -> None:
     """Rewrite ``path`` as header + clean body, atomically."""
-    from ..atomic import write_atomic
-    from ..stages.render import render
-
     write_atomic(path, render(document, "md"))
 
 
 def _files(paths: Sequence[str]) -> Iterator[Path]:
     for given in map(Path, paths):
         if given.is_dir():
-            from ..batch.files import iter_inputs
-
             yield from (path for path, _ in iter_inputs([given]))
         else:
             yield given
@@ -113,10 +113,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _ruleset(args: argparse.Namespace) -> RuleSet:
     """The rules in force; their gates are written down for fastcheck's next run."""
-    from ..rulebook.ruleset import load_ruleset, shipped_rules_dir
-    from .fastcheck import remember
-    from .settings import load_config, without_kinds
-
     config = load_config()
     site_rules = config.site_rules and not args.no_site_rules
     user_dirs = [*config.rules, *args.rule_dirs]
@@ -151,9 +147,6 @@ def _check_one(path: Path, ruleset: RuleSet, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``cleaner check [--fix] PATH...``; returns the exit code."""
-    from ..rulebook.rulefile import RuleError
-    from .settings import ConfigError
-
     parser = _parser()
     try:
         args = parser.parse_args(argv)

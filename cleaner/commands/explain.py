@@ -23,6 +23,7 @@ from ..rulebook.ruleset import RuleSet
 from ..rulebook.textform import normalise
 from ..stages.document import Document, DomRemoval, Removal, Source
 from ..stages.pipeline import clean_source, html_stage
+from ..stages.render import render
 
 # Colours per kind, shared by the terminal and the HTML page; kinds not listed use DEFAULT_COLOUR.
 KIND_COLOURS = {
@@ -124,8 +125,6 @@ def explain_source(source: Source, ruleset: RuleSet) -> Explanation:
 
 def header_text(document: Document) -> str:
     """The front matter ``cleaner clean`` would write for this document (md format, without the body)."""
-    from ..stages.render import render
-
     return render(replace(document, body=""), "md").rstrip("\n")
 
 

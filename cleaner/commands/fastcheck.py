@@ -35,8 +35,7 @@ import sys
 import zlib
 
 from ..rulebook.gates import Gate, passes
-from ..rulebook.textform import fold, normalise
-from ..stages.frontmatter import front_matter
+from ..rulebook.textform import fold, front_matter, normalise
 
 TYPE_CHECKING = False  # typing and the rule classes cost more than this whole path: annotations only
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def remember(rule_dirs: list[str], no_site_rules: bool, rule_roots: list[str], r
     watched = [(path, _signature(path)) for path in _watched(rule_roots)]
     table = {"context": context, "watched": watched, "gates": gates}
     path = _table_path(context)
-    from ..atomic import AtomicFile  # tempfile costs this module's start-up; only the full check writes
+    from ..atomic import AtomicFile  # a clean file's fast path never writes: it does not pay for this import
 
     try:
         with AtomicFile(path, binary=True) as handle:

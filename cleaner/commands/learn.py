@@ -38,6 +38,8 @@ from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import host_of
 from ..rulebook.textform import normalise
 from ..stages.document import Source
+from ..stages.pipeline import html_stage
+from ..stages.reading import read_sources
 from ..stages.text import looks_like_prose
 
 MIN_SHARE = 0.5  # default: a line on fewer stories than this is article text or a one-off
@@ -106,15 +108,11 @@ def _in_site(source: Source, domain: str) -> bool:
 def _text_of(source: Source, ruleset: RuleSet) -> str:
     if source.html is None:
         return source.text
-    from ..stages.pipeline import html_stage  # lxml and trafilatura only for HTML pages
-
     return html_stage(source, ruleset)[0].text
 
 
 def read_pages(folder: Path, domain: str, ruleset: RuleSet) -> tuple[list[Page], list[str]]:
     """(pages of ``domain`` under ``folder``, paths skipped because their URL names another site)."""
-    from ..stages.reading import read_sources
-
     pages, skipped = [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         for source in read_sources(path, display=str(path)):

@@ -74,7 +74,7 @@ def _read(path: Path) -> object | None:
 def _write(path: Path, value: object) -> None:
     import pickle
 
-    from ..atomic import AtomicFile  # tempfile: only when the cache is rebuilt, not on a hook's fast start
+    from ..atomic import AtomicFile  # only when the cache is rebuilt, not on a hook's fast start
 
     try:
         with AtomicFile(path, binary=True) as handle:

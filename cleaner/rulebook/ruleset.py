@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
+from .cache import cached
 from .index import load_index
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
 
@@ -130,8 +131,6 @@ def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = Tru
     Goes through the compiled-rules cache (rulecache): unchanged rule files are
     not parsed and validated again, which keeps ``cleaner check`` fast.
     """
-    from .cache import cached
-
     found = rule_files(user_dirs, shipped=shipped)
     ftr_index = shipped_rules_dir() / "ftr" / "index.json"
     use_ftr = shipped and site_rules and ftr_index.is_file()

@@ -1,7 +1,9 @@
-"""The form of text that rules see (``normalise``) and the form gates compare (``fold``).
+"""The form of text that rules see (``normalise``), the form gates compare (``fold``), and where a header ends.
 
-Both run on every document and in ``cleaner check``'s fast path (fastcheck.py),
-so this module imports only the standard library's light parts.
+All three run on every document and in ``cleaner check``'s fast path
+(commands/fastcheck.py), so this module imports only the standard library's
+light parts; the front matter's lines are then parsed by each caller its own
+way (YAML in stages/reading, a strict subset in the fast path).
 """
 from __future__ import annotations
 
@@ -43,3 +45,25 @@ def normalise(text: str) -> str:
 def fold(text: str) -> str:
     """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I")."""
     return text.replace("İ", "i").replace("ı", "i").casefold()
+
+
+FRONT_MATTER_MAX_LINES = 200  # a closing ``---`` further down is not a header's: the block is body text
+
+
+def front_matter(text: str) -> tuple[str, list[str] | None, str]:
+    """(text, header lines, body); header lines None when ``text`` has no front matter block.
+
+    ``text`` comes back with ``\\r\\n`` made ``\\n`` when the header was saved
+    with Windows line endings, as the body is.
+    """
+    if text.startswith("---\r\n"):
+        text = text.replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        return text, None, text
+    lines = text.split("\n", FRONT_MATTER_MAX_LINES + 1)
+    try:
+        end = lines.index("---", 1, FRONT_MATTER_MAX_LINES)
+    except ValueError:
+        return text, None, text
+    body = text.split("\n", end + 1)[end + 1] if text.count("\n") > end else ""
+    return text, lines[1:end], body

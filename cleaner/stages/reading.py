@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any, Callable, Iterator, Mapping
 
+from ..rulebook.textform import front_matter
 from .document import Source
-from .frontmatter import front_matter
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
