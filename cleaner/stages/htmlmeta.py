@@ -1,19 +1,12 @@
 """Header fields of an HTML page: trafilatura's metadata pieces, its costly byline search made cheap.
 
 :func:`page_metadata` runs trafilatura.extract_metadata's steps less the body
-scans cleaner has no use for. The one body scan it keeps, the byline search
-of trafilatura's ``extract_author``, cost 5 ms on each page whose head names
-no author (2 ms a page on the dev set, more than any other step but
-extraction): it copies the page to delete the blocks a byline is not in
-(dates, figures, comments, sidebars), then runs up to five XPaths, each testing a
-dozen attributes of every element. :func:`extract_author` gives the same
-answer from an index of the attributes those XPaths test
-(:class:`AttributeIndex`, the walk cleaner.html makes for its DOM rules
-anyway): the XPaths are answered from the index (:func:`select`) and the
-deletion is read off the page as it is (:func:`_pruned_pieces`). 0.4 ms a
-call on the dev set, 1.3 ms with an index of its own.
-
-lxml and trafilatura are imported only when a page is read (see cleaner.html).
+scans cleaner has no use for. The byline search it keeps copies the page and
+runs XPaths testing every element's attributes; :func:`extract_author` gives
+the same answer from the attribute index the HTML stage builds for its DOM
+rules anyway (:class:`AttributeIndex`, :func:`select`), reading the pruning
+off the page as it is. Its cost is in bench/RESULTS.md (Byline search). lxml and
+trafilatura are imported only when a page is read.
 """
 from __future__ import annotations
 
