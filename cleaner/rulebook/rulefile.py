@@ -119,6 +119,14 @@ def _schema_error_message(error) -> tuple[list[Any], str]:
     return path, f"{where}: {error.message}"
 
 
+def check_schema(path: Path, data: Any, validator: Any) -> None:
+    """Raise a RuleError at the line of ``data``'s first schema error: rule and lexicon files alike."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err_path, reason = _schema_error_message(errors[0])
+        raise RuleError(path, _yaml_line(data, err_path), reason)
+
+
 def parse_yaml(path: Path) -> Any:
     """Parse YAML keeping line numbers; the safe round-trip loader never builds objects."""
     from ruamel.yaml import YAML
@@ -171,10 +179,7 @@ def load_rule_file(path: str | Path, name: str | None = None) -> RuleFile:
         data = {}
     if not isinstance(data, dict):
         raise RuleError(path, 1, "a rule file is a mapping (keys like 'rules:', 'site:')")
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        err_path, reason = _schema_error_message(errors[0])
-        raise RuleError(path, _yaml_line(data, err_path), reason)
+    check_schema(path, data, _validator())
     rules = tuple(_compile_rule(path, name, data, i) for i in range(len(data.get("rules", []))))
     seen: set[str] = set()
     for rule in rules:
