@@ -28,11 +28,13 @@ import itertools
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import regex
 
+from ..rulebook.lexicons import Groups, Lexicons
 from ..rulebook.rulefile import RuleFile, load_rule_file
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import host_of
@@ -51,19 +53,7 @@ SAME_STORY_SHARE = 0.3
 WINDOW_MAX = 20  # a line always within this many lines of the start (end) gets an in_first (in_last) window
 WINDOW_MARGIN = 3  # slack added to the deepest position seen
 FINGERPRINTS = 2
-
-# Kind guesses, first match wins: (kind, regex over the line). Template lines no keyword explains are navigation.
-KIND_HINTS = (
-    ("share", r"\b(?:share|tweet|facebook|twitter|whatsapp|linkedin|pinterest|bluesky|mastodon|e-?mail|print|copy link)\b"),
-    ("newsletter", r"\b(?:newsletter|subscribe|sign up|inbox|download (?:our|the) app|get (?:our|the) app)\b"),
-    ("paywall", r"\b(?:subscribers?|subscription|unlimited access|premium|paywall)\b"),
-    ("comments", r"\b(?:comments?|reply|replies|discussion)\b"),
-    ("ad", r"\b(?:advertisement|advertising|sponsored|promoted|ad|ads|partner content)\b"),
-    ("consent", r"\b(?:cookies?|consent|privacy settings)\b"),
-    ("related", r"\b(?:related|read more|more from|recommended|you may also like|see also|most read|trending)\b"),
-    ("bio", r"\b(?:writes|covers|reporter|correspondent|journalist|columnist|editor|author)\b"),
-    ("navigation", r""),
-)
+FALLBACK_KIND = "navigation"  # template lines no kind hint (rules/lexicons/kind-hints.yaml) explains
 
 
 @dataclass(frozen=True)
@@ -148,9 +138,15 @@ def story_ids(pages: list[Page]) -> list[int]:
     return [root(i) for i in range(len(pages))]
 
 
-def guess_kind(line: str) -> str:
-    """A kind from the generic vocabulary, by keyword; template lines nothing explains are navigation."""
-    return next(kind for kind, pattern in KIND_HINTS if regex.search(pattern, line, regex.IGNORECASE))
+def guess_kind(line: str, lexicons: Lexicons) -> str:
+    """A kind from the generic vocabulary, by keyword (lexicon ``kind-hints``); else FALLBACK_KIND."""
+    return next((kind for kind, pattern in _kind_patterns(lexicons.kind_hints) if pattern.search(line)), FALLBACK_KIND)
+
+
+@lru_cache(maxsize=8)
+def _kind_patterns(hints: Groups) -> tuple[tuple[str, regex.Pattern], ...]:
+    """One compiled regex per kind: its keywords as whole words, in any case."""
+    return tuple((kind, regex.compile(rf"\b(?:{'|'.join(words)})\b", regex.IGNORECASE)) for kind, words in hints)
 
 
 def _handled_by(line: str, ruleset: RuleSet) -> str | None:
@@ -203,7 +199,7 @@ def find_template(pages: list[Page], ruleset: RuleSet, *, min_share: float = MIN
         if not _qualifies(line, count, stories, total, min_share, min_pages):
             continue
         in_first, in_last = _window(positions[line])
-        candidates.append(Candidate(line, count, stories, stories / total, guess_kind(line),
+        candidates.append(Candidate(line, count, stories, stories / total, guess_kind(line, ruleset.lexicons),
                                     _handled_by(line, ruleset), in_first, in_last))
     candidates.sort(key=lambda c: (-c.share, -c.pages, c.text))
     return Findings(len(pages), total, tuple(skipped), tuple(candidates))

@@ -58,13 +58,17 @@ def effective_rules(ruleset: RuleSet, domain: str) -> tuple[RuleFile | None, lis
 
 
 def files_to_check(paths: Iterable[str | Path], user_dirs: Iterable[str | Path]) -> list[tuple[Path, str]]:
-    """(path, qualified name) of the given files and folders, or of the shipped and --rules files."""
+    """(path, qualified name) of the given files and folders, or of the shipped and --rules files.
+
+    A folder's ``lexicons/`` holds no rule files: the rule set's loader reads those (rulebook/lexicons.py).
+    """
     paths = list(paths)
     if not paths:
         return [(path, name) for path, name, _ in rule_files(user_dirs)]
     found = []
     for given in map(Path, paths):
-        for path in sorted(given.rglob("*.yaml")) if given.is_dir() else [given]:
+        listed = [p for p in sorted(given.rglob("*.yaml")) if p.parent.name != "lexicons"] if given.is_dir() else [given]
+        for path in listed:
             found.append((path, f"{path.parent.name}/{path.stem}" if path.parent.name in ("generic", "sites")
                           else path.stem))
     return found

@@ -8,7 +8,7 @@ the first run pays and later runs read one file.
 
 Key: a hash over the cleaner version, the Python version, the loader's own
 code and schema, the ``site_rules`` switch and every rule file's path, name,
-precedence, size and mtime (nanoseconds). Any edit to a rule file, a new file
+precedence, size and mtime (nanoseconds), lexicon files included. Any edit to a rule file, a new file
 or a removed one gives a new key, hence a fresh load that also reports rule
 errors as usual. Entries live in ``$CLEANER_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/cleaner``, else ``~/.cache/cleaner``; they are written to a
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from typing import Callable, Iterable, TypeVar
 
     T = TypeVar("T")
-_CODE = ("rulefile.py", "gates.py", "ruleset.py", "cache.py", "schema/rule-file.schema.json")
+_CODE = ("rulefile.py", "gates.py", "ruleset.py", "lexicons.py", "cache.py", "schema/rule-file.schema.json",
+         "schema/lexicon.schema.json")
 
 
 def cache_dir() -> Path:

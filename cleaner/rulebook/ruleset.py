@@ -1,9 +1,10 @@
 """Gather rule files from the shipped folder and the user's folders into one RuleSet.
 
 Layout of a rules folder: ``generic/*.yaml`` (packs), ``sites/*.yaml`` (hand-written
-site files). The shipped folder also has ``ftr/`` (imported FiveFilters files),
-looked up lazily through its ``index.json``: ~2,000 files are too many to parse
-at every start, and a document needs at most one. Precedence, highest first:
+site files), ``lexicons/*.yaml`` (words the header grammar reads: lexicons.py).
+The shipped folder also has ``ftr/`` (imported FiveFilters files), looked up
+lazily through its ``index.json``: ~2,000 files are too many to parse at every
+start, and a document needs at most one. Precedence, highest first:
 user folders (later ``--rules`` beats earlier), shipped ``sites/``, shipped ``ftr/``.
 A user rule with the same qualified id as a shipped one replaces it; a user site
 file claiming a domain takes that domain from shipped files.
@@ -17,6 +18,7 @@ from typing import Iterable
 
 from .cache import cached
 from .index import load_index
+from .lexicons import Lexicons, lexicon_files, load_lexicons
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
 
 SUBFOLDERS = ("generic", "sites")
@@ -36,6 +38,7 @@ class RuleSet:
     files: tuple[RuleFile, ...]
     generic_rules: tuple[Rule, ...]
     sites: tuple[RuleFile, ...]  # highest precedence first
+    lexicons: Lexicons  # the words the metadata grammar and learn read (rules/lexicons/)
     exact_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # host itself
     parent_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # hosts below the domain
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
@@ -94,7 +97,7 @@ def rule_files(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True) ->
     return entries
 
 
-def build_ruleset(entries: list[tuple[RuleFile, int]], *, site_rules: bool = True) -> RuleSet:
+def build_ruleset(entries: list[tuple[RuleFile, int]], lexicons: Lexicons, *, site_rules: bool = True) -> RuleSet:
     """Resolve precedence: later/higher entries override rule ids and claim domains."""
     generic: dict[str, Rule] = {}
     for f, _ in sorted((e for e in entries if not e[0].is_site), key=lambda e: e[1]):
@@ -114,11 +117,12 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], *, site_rules: bool = Tru
     for f, rank in entries:
         digest.update(f"{f.name}:{rank}:{f.path}\n".encode())
         digest.update(Path(f.path).read_bytes())
-    digest.update(str(site_rules).encode())
+    digest.update(f"{site_rules}|{lexicons.digest}".encode())
     return RuleSet(
         files=tuple(f for f, _ in entries),
         generic_rules=tuple(generic.values()),
         sites=tuple(sites),
+        lexicons=lexicons,
         exact_index=exact,
         parent_index=parent,
         digest=digest.hexdigest(),
@@ -129,20 +133,24 @@ def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = Tru
     """Load the shipped rules and the user's folders. Raises RuleError on the first bad file.
 
     Goes through the compiled-rules cache (rulecache): unchanged rule files are
-    not parsed and validated again, which keeps ``cleaner check`` fast.
+    not parsed and validated again, which keeps ``cleaner check`` fast. The
+    shipped lexicons are read even with ``shipped=False``: they are the
+    grammar's words, not rules, and a user folder can still replace them.
     """
+    user_dirs = list(user_dirs)
     found = rule_files(user_dirs, shipped=shipped)
+    lexicons = lexicon_files(shipped_rules_dir(), user_dirs)
     ftr_index = shipped_rules_dir() / "ftr" / "index.json"
     use_ftr = shipped and site_rules and ftr_index.is_file()
 
     def build() -> RuleSet:
         entries = [(load_rule_file(path, name), rank) for path, name, rank in found]
-        ruleset = build_ruleset(entries, site_rules=site_rules)
+        ruleset = build_ruleset(entries, load_lexicons(lexicons), site_rules=site_rules)
         if not use_ftr:
             return ruleset
         index = load_index(ftr_index.parent)
         digest = hashlib.sha256(f"{ruleset.digest}|{index.digest}".encode()).hexdigest()
         return replace(ruleset, ftr_dir=str(ftr_index.parent), digest=digest)
 
-    keys = found + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
+    keys = found + lexicons + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
     return cached(keys, site_rules, build, expected=RuleSet)

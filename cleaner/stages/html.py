@@ -24,6 +24,7 @@ from .htmlmeta import AttributeIndex, author_attributes, header_fields, page_met
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
+    from ..rulebook.lexicons import Lexicons
     from ..rulebook.rulefile import RuleFile
 
 SNIPPET_CHARS = 80
@@ -41,7 +42,6 @@ MAX_EARLY_SHARE = 0.05
 MAX_TITLE_CHARS = 300
 MAX_AUTHORS = 10
 MAX_AUTHOR_CHARS = 80
-BYLINE_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W_]+")
 PARSER_DEPTH = 256  # libxml2's nesting limit; it drops what lies deeper
 FLAT_DEPTH = 200  # flatten() keeps tags down to this depth
@@ -588,7 +588,13 @@ def _date(value: str) -> str | None:
     return first.date().isoformat() if first.year == second.year else None
 
 
-def _site_metadata(tree: HtmlElement, rule_file: RuleFile) -> dict[str, Any]:
+@lru_cache(maxsize=8)
+def _byline_prefix(words: tuple[str, ...]) -> re.Pattern:
+    """'By ' and the like (lexicon ``byline``) at the start of an author name."""
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))})\s+", re.IGNORECASE)
+
+
+def _site_metadata(tree: HtmlElement, rule_file: RuleFile, lexicons: Lexicons) -> dict[str, Any]:
     """Title, authors and date from the imported file's XPaths, where they match and look like one.
 
     extract_html uses them only for fields trafilatura left empty: it reads
@@ -602,7 +608,8 @@ def _site_metadata(tree: HtmlElement, rule_file: RuleFile) -> dict[str, Any]:
     titles = _strings(_matches(tree, html.get("title_xpath", [])))
     if titles and len(titles[0]) <= MAX_TITLE_CHARS:
         found["title"] = titles[0]
-    authors = [BYLINE_PREFIX.sub("", a) for a in _strings(_matches(tree, html.get("author_xpath", [])))]
+    byline = _byline_prefix(lexicons.byline)
+    authors = [byline.sub("", a) for a in _strings(_matches(tree, html.get("author_xpath", [])))]
     authors = list(dict.fromkeys(a for a in authors if 0 < len(a) <= MAX_AUTHOR_CHARS))
     if 0 < len(authors) <= MAX_AUTHORS:
         found["authors"] = authors
@@ -612,7 +619,7 @@ def _site_metadata(tree: HtmlElement, rule_file: RuleFile) -> dict[str, Any]:
     return found
 
 
-def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Extraction:
+def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str | None = None) -> Extraction:
     """Run the HTML stage on one page with the given rule files (site files first, then generic packs).
 
     Hand-written files and packs prune the tree before trafilatura, and so do
@@ -628,7 +635,7 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
     # metadata first: imported strips may drop the byline or the <h1>
     doc = page_metadata(first.tree, url, first.index)
-    site_metadata = {f.name: _site_metadata(first.tree, f) for f in imported}
+    site_metadata = {f.name: _site_metadata(first.tree, f, lexicons) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     removals, warnings = first.removals, list(first.warnings)
     reference = _extract_text(first.tree, url)
@@ -639,7 +646,7 @@ def extract_html(html: str, files: list[RuleFile], url: str | None = None) -> Ex
     for rule_file in imported:
         start = _start(markup, own, rule_file, first)
         metadata_found = site_metadata[rule_file.name] if start is None or start is first else \
-            _site_metadata(start.tree, rule_file)  # its find/replace pairs changed the markup: read it there
+            _site_metadata(start.tree, rule_file, lexicons)  # its find/replace pairs changed the markup: read it there
         found = imported_pass(start, rule_file, text, url, metadata_found)
         warnings.extend(w for w in found.warnings if w not in warnings)
         if found.text is not None:

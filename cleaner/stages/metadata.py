@@ -8,74 +8,94 @@ dateline without a year gives no date.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable
 
 import regex
 
+from ..rulebook.lexicons import Lexicons
 from .document import Removal
 from .text import Line, looks_like_prose
 
-AGENCIES = {
-    "reuters": "Reuters", "ap": "AP", "associated press": "AP", "afp": "AFP",
-    "agence france-presse": "AFP", "agence france presse": "AFP", "efe": "EFE", "dpa": "dpa",
-    "ansa": "ANSA", "xinhua": "Xinhua", "pti": "PTI", "ians": "IANS", "upi": "UPI",
-    "bloomberg": "Bloomberg", "kyodo": "Kyodo", "yonhap": "Yonhap", "tass": "TASS",
-    "anadolu": "Anadolu", "aa": "Anadolu", "europa press": "Europa Press", "apa": "APA",
-    "bernama": "Bernama", "pa": "PA", "cna": "CNA", "ani": "ANI", "kna": "KNA", "sputnik": "Sputnik",
-}
-_AGENCY_TOKEN = regex.compile(
-    r"\b(" + "|".join(sorted((regex.escape(k) for k in AGENCIES), key=len, reverse=True)) + r")\b",
-    regex.IGNORECASE,
-)
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _PLACE_WORD = r"\p{Lu}[\p{L}.'’-]*"
 _PLACE = rf"{_PLACE_WORD}(?:[ -]{_PLACE_WORD})*(?:, {_PLACE_WORD}(?: {_PLACE_WORD})*)?"
-DATELINE_WITH_AGENCY = regex.compile(
-    rf"(?P<dateline>{_PLACE}(?:,? {_MONTH} \d{{1,2}}(?:, \d{{4}})?)?)\s*"
-    r"\((?P<agency>[\p{L} .&-]{2,40})\)\s*(?:\.?\s?[-–—:])"
-)
-DATELINE_CAPS = regex.compile(
-    rf"(?P<dateline>\p{{Lu}}{{2,}}(?:[ -]\p{{Lu}}{{2,}})*(?:, {_PLACE_WORD}(?: {_PLACE_WORD})*)?"
-    rf"(?:,? {_MONTH} \d{{1,2}}(?:, \d{{4}})?)?)\s+[-–—]\s"
-)
-_NAME = r"\p{Lu}[\p{L}.'’-]+(?: (?:\p{Lu}[\p{L}.'’-]*|de|da|van|von|der|al|bin|del|la|le))*"
-_NAMES = rf"{_NAME}(?:(?:,? and |, ){_NAME})*"
-_ROLE = regex.compile(
-    rf"(?:(?:Additional|Further) )?(?P<role>Reporting|Reported|Writing|Written|Editing|Edited|Compiled|By)"
-    rf"(?: by)?:? (?P<names>{_NAMES})",
-    regex.IGNORECASE,
-)
 _IN_PLACE = regex.compile(r" in \p{Lu}[\p{L}.'’-]*(?: \p{Lu}[\p{L}.'’-]*)*$")
 SECTION_MAX_WORDS = 3
 TITLE_MAX_WORDS = 30
 
 
-def agency_name(text: str) -> str | None:
+@dataclass(frozen=True)
+class Grammar:
+    """The patterns made from the lexicons (rulebook/lexicons.py), compiled once per set of lexicons."""
+
+    agencies: dict[str, str]  # spelling, casefolded -> agency name
+    agency_token: regex.Pattern
+    dateline_with_agency: regex.Pattern
+    dateline_caps: regex.Pattern
+    role: regex.Pattern
+    editor_roles: frozenset[str]  # casefolded
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(regex.escape(word) for word in words)
+
+
+@lru_cache(maxsize=8)
+def grammar(lexicons: Lexicons) -> Grammar:
+    """Datelines ('WASHINGTON, Jan. 18 (Reuters) -') and credit lines, from the lexicons' words."""
+    agencies = {spelling.casefold(): name for name, spellings in lexicons.agencies for spelling in spellings}
+    token = "|".join(sorted((regex.escape(k) for k in agencies), key=len, reverse=True))
+    month = rf"(?:{_alternatives(lexicons.months)})[a-z]*\.?"
+    roles = dict(lexicons.credit_roles)
+    role_words = sorted(dict.fromkeys(roles.get("authors", ()) + roles.get("editors", ())), key=len, reverse=True)
+    name = rf"\p{{Lu}}[\p{{L}}.'’-]+(?: (?:\p{{Lu}}[\p{{L}}.'’-]*|{_alternatives(lexicons.name_particles)}))*"
+    names = rf"{name}(?:(?:,? and |, ){name})*"
+    return Grammar(
+        agencies=agencies,
+        agency_token=regex.compile(rf"\b({token})\b", regex.IGNORECASE),
+        dateline_with_agency=regex.compile(
+            rf"(?P<dateline>{_PLACE}(?:,? {month} \d{{1,2}}(?:, \d{{4}})?)?)\s*"
+            r"\((?P<agency>[\p{L} .&-]{2,40})\)\s*(?:\.?\s?[-–—:])"),
+        dateline_caps=regex.compile(
+            rf"(?P<dateline>\p{{Lu}}{{2,}}(?:[ -]\p{{Lu}}{{2,}})*(?:, {_PLACE_WORD}(?: {_PLACE_WORD})*)?"
+            rf"(?:,? {month} \d{{1,2}}(?:, \d{{4}})?)?)\s+[-–—]\s"),
+        role=regex.compile(
+            rf"(?:(?:{_alternatives(roles.get('qualifiers', ()))}) )?(?P<role>{_alternatives(role_words)})"
+            rf"(?: by)?:? (?P<names>{names})", regex.IGNORECASE),
+        editor_roles=frozenset(word.casefold() for word in roles.get("editors", ())),
+    )
+
+
+def agency_name(text: str, lexicons: Lexicons) -> str | None:
     """The canonical name of the news agency mentioned in ``text``, if any."""
-    found = _AGENCY_TOKEN.search(text)
-    return AGENCIES[found.group(1).casefold()] if found else None
+    rules = grammar(lexicons)
+    found = rules.agency_token.search(text)
+    return rules.agencies[found.group(1).casefold()] if found else None
 
 
-def find_dateline(lede: str) -> tuple[str | None, str | None]:
+def find_dateline(lede: str, lexicons: Lexicons) -> tuple[str | None, str | None]:
     """(dateline, agency) at the start of a lede: 'WASHINGTON, Jan. 18 (Reuters) - ...'."""
-    found = DATELINE_WITH_AGENCY.match(lede)
+    rules = grammar(lexicons)
+    found = rules.dateline_with_agency.match(lede)
     if found:
-        agency = agency_name(found.group("agency")) or found.group("agency").strip()
+        agency = agency_name(found.group("agency"), lexicons) or found.group("agency").strip()
         return found.group("dateline").strip(), agency
-    found = DATELINE_CAPS.match(lede)
+    found = rules.dateline_caps.match(lede)
     return (found.group("dateline").strip(), None) if found else (None, None)
 
 
-def people_from_credits(credits: list[str]) -> tuple[list[str], list[str]]:
+def people_from_credits(credits: list[str], lexicons: Lexicons) -> tuple[list[str], list[str]]:
     """(authors, editors) named by credit lines like 'Reporting by A and B; Editing C'."""
+    rules = grammar(lexicons)
     authors: list[str] = []
     editors: list[str] = []
     for credit in credits:
         for segment in regex.split(r";|\.\s+(?=\p{Lu})", credit):
-            found = _ROLE.match(segment.strip().rstrip("."))
+            found = rules.role.match(segment.strip().rstrip("."))
             if not found:
                 continue
-            target = editors if found.group("role").casefold().startswith("edit") else authors
+            target = editors if found.group("role").casefold() in rules.editor_roles else authors
             for name in regex.split(r",? and |, ", found.group("names")):
                 name = _IN_PLACE.sub("", name.strip())
                 if name and name not in target:
@@ -106,7 +126,7 @@ def _heading_like(text: str) -> bool:
     return _headline_like(text) or _section_like(text)
 
 
-def take_title_and_section(kept: list[Line]) -> tuple[Line | None, Line | None]:
+def take_title_and_section(kept: list[Line], lexicons: Lexicons) -> tuple[Line | None, Line | None]:
     """The headline (first kept line, or second after a section label) and that label.
 
     A title needs a body after it: a document whose first line is prose, or
@@ -120,7 +140,7 @@ def take_title_and_section(kept: list[Line]) -> tuple[Line | None, Line | None]:
     if (_section_like(first.text) and _headline_like(second.text) and len(kept) > 2
             and not _heading_like(kept[2].text)):
         return second, first
-    if _headline_like(first.text) and not find_dateline(first.text)[0] and not _heading_like(second.text):
+    if _headline_like(first.text) and not find_dateline(first.text, lexicons)[0] and not _heading_like(second.text):
         return first, None
     return None, None
 
@@ -137,7 +157,7 @@ def moved_to_header(lines: list[Line]) -> dict[str, list[str]]:
     return values
 
 
-def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], list[Removal]]:
+def extract(lines: list[Line], prior: dict[str, Any], lexicons: Lexicons) -> tuple[dict[str, Any], list[Removal]]:
     """Header fields found in the text, and the removals for lines that became the title or section.
 
     ``prior`` holds what is already known (a header from an earlier run, HTML
@@ -150,7 +170,7 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
     moves: list[Removal] = []
     title = section = None
     if "title" not in prior:
-        title_line, section_line = take_title_and_section(kept)
+        title_line, section_line = take_title_and_section(kept, lexicons)
         for line, name in ((title_line, "title"), (section_line, "section")):
             if line is None:
                 continue
@@ -160,12 +180,12 @@ def extract(lines: list[Line], prior: dict[str, Any]) -> tuple[dict[str, Any], l
         title = title_line.text if title_line else None
         section = section_line.text if section_line else None
     lede = next((line.text for line in lines if line.removal is None and looks_like_prose(line.text)), "")
-    dateline, agency = find_dateline(lede)
+    dateline, agency = find_dateline(lede, lexicons)
     moved = moved_to_header(lines)
     credits, captions, sections = moved.get("credits", []), moved.get("captions", []), moved.get("section", [])
-    authors, editors = people_from_credits(credits + moved.get("authors", []))
+    authors, editors = people_from_credits(credits + moved.get("authors", []), lexicons)
     if agency is None:
-        agency = next((name for name in map(agency_name, credits) if name), None)
+        agency = next((name for name in (agency_name(c, lexicons) for c in credits) if name), None)
     found = {
         "title": title,
         "dateline": dateline,

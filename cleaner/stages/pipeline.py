@@ -10,6 +10,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..rulebook.lexicons import Lexicons
 from ..rulebook.rulefile import Rule
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import SiteMatch, match_sites, site_name
@@ -68,11 +69,12 @@ def _prior_counts(prior: dict[str, Any]) -> tuple[list[str], int]:
     return (list(rules) if isinstance(rules, list) else []), int(prior.get("removed") or 0)
 
 
-def _heads(lines: list[Line], known: dict[str, Any]) -> list[Line]:
+def _heads(lines: list[Line], known: dict[str, Any], lexicons: Lexicons) -> list[Line]:
     """The lines extract() will move to the header as title and section; none when ``known`` has a title."""
     if "title" in known:
         return []
-    return [line for line in take_title_and_section([line for line in lines if line.removal is None]) if line is not None]
+    kept = [line for line in lines if line.removal is None]
+    return [line for line in take_title_and_section(kept, lexicons) if line is not None]
 
 
 @lru_cache(maxsize=256)
@@ -83,7 +85,7 @@ def _positional(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
 
 
 def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any],
-           dropped: bool) -> None:
+           dropped: bool, lexicons: Lexicons) -> None:
     """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
 
     ``in_first``/``in_last`` windows and cut spans count lines, so once residue
@@ -102,7 +104,7 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     for _ in range(SETTLE_PASSES):
         changed = False
         if could_match([line for line in lines if line.removal is None], rules):
-            heads = _heads(lines, known)
+            heads = _heads(lines, known, lexicons)
             found: list[str] = []
             changed = classify([line for line in lines if line.removal is None and line not in heads], rules, found)
             warnings.extend(w for w in found if w not in warnings)
@@ -122,7 +124,7 @@ def html_stage(source: Source, ruleset: RuleSet) -> tuple[Source, Extraction]:
 
     sites = [m.file for m in match_sites(ruleset, source.url, "")]
     generic = [f for f in ruleset.files if not f.is_site]
-    extraction = extract_html(source.html or "", html_files(generic, sites), source.url)
+    extraction = extract_html(source.html or "", html_files(generic, sites), ruleset.lexicons, source.url)
     sha256 = source.sha256 or hashlib.sha256((source.html or "").encode("utf-8", "surrogatepass")).hexdigest()
     return replace(source, text=extraction.text, html=None, sha256=sha256,
                    html_metadata={**extraction.metadata, **source.html_metadata}), extraction
@@ -149,8 +151,8 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     dropped = drop_duplicates(lines)
     known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
              **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
-    settle(lines, rules, warnings, known, dropped)
-    found, _ = extract(lines, known)
+    settle(lines, rules, warnings, known, dropped, ruleset.lexicons)
+    found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)
     residue = [r for r in removals if r.action != "header"]

@@ -15,6 +15,9 @@ from cleaner.stages.document import Source
 from cleaner.stages.reading import read_source
 from cleaner.stages.pipeline import clean_source
 from cleaner.rulebook.rulefile import load_rule_file
+from cleaner.rulebook.ruleset import load_ruleset
+
+LEXICONS = load_ruleset().lexicons
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "fixtures" / "html" / "cp1252-article.html"
@@ -67,7 +70,7 @@ def test_comments_are_not_extracted(html_doc):
 def test_guard_keeps_article_from_a_selector_that_hits_it(tmp_path):
     rule_file = tmp_path / "broad.yaml"
     rule_file.write_text("html:\n  remove: ['article']\n", encoding="utf-8")
-    extraction = html_stage.extract_html(PAGE, [load_rule_file(rule_file)])
+    extraction = html_stage.extract_html(PAGE, [load_rule_file(rule_file)], LEXICONS)
     assert PROSE in extraction.text
     assert any("none applied" in w for w in extraction.warnings)
 
@@ -162,7 +165,7 @@ def test_a_repeated_class_token_is_removed_once(tmp_path):
     rule_file = tmp_path / "share.yaml"
     rule_file.write_text("html:\n  remove: ['.sharebox']\n", encoding="utf-8")
     page = PAGE.replace('class="share-buttons"', 'class="sharebox sharebox"')
-    extraction = html_stage.extract_html(page, [load_rule_file(rule_file)])
+    extraction = html_stage.extract_html(page, [load_rule_file(rule_file)], LEXICONS)
     assert [r.selector for r in extraction.removals] == [".sharebox"] and "Share on" not in extraction.text
 
 
@@ -185,7 +188,7 @@ def test_class_index_answers_imported_token_xpaths_as_xpath_does():
 def _header(head: str, body: str) -> dict:
     """The HTML stage's metadata for a page with this head and body (the article follows the body)."""
     html = f"<html><head>{head}</head><body>{body}<article><p>{PROSE}</p><p>{PROSE}</p></article></body></html>"
-    return html_stage.extract_html(html, [], url="https://news.example.org/bridge").metadata
+    return html_stage.extract_html(html, [], LEXICONS, url="https://news.example.org/bridge").metadata
 
 
 def test_metadata_comes_from_meta_tags_and_json_ld():

@@ -5,6 +5,9 @@ from pathlib import Path
 
 from cleaner.stages import html as html_stage
 from cleaner.rulebook.rulefile import RuleFile, load_rule_file
+from cleaner.rulebook.ruleset import load_ruleset
+
+LEXICONS = load_ruleset().lexicons
 
 PARAGRAPHS = [
     "The council voted on Tuesday to build a new bridge over the river, ending a decade of debate about "
@@ -35,7 +38,7 @@ def test_stale_strip_matching_the_article_container_is_refused(tmp_path):
     rule_file = imported(tmp_path, "  remove_xpath: [\"//div[contains(@class, 'snippet')]\"]\n")
     html = page(f"<article><div class='story-snippet-body'>{ARTICLE}</div></article>"
                 "<div class='snippet'><a href='/x'>Read next: a teaser</a></div>")
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert all(p in extraction.text for p in PARAGRAPHS)
     assert any("snippet" in w and "kept an element" in w for w in extraction.warnings)
     assert [r.text for r in extraction.removals] == ["Read next: a teaser"]  # the small hit still goes
@@ -45,8 +48,8 @@ def test_body_xpath_that_agrees_is_used(tmp_path):
     rule_file = imported(tmp_path, "  body_xpath: [\"//div[@class='story']\"]\n")
     promo = "Subscribers get every story of the week in one letter on Sunday morning, and you can too."
     html = page(f"<article><div class='story'>{ARTICLE}</div><div class='more'><p>{promo}</p></div></article>")
-    assert promo in html_stage.extract_html(html, []).text  # trafilatura alone keeps it
-    extraction = html_stage.extract_html(html, [rule_file])
+    assert promo in html_stage.extract_html(html, [], LEXICONS).text  # trafilatura alone keeps it
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert promo not in extraction.text
     assert all(p in extraction.text for p in PARAGRAPHS)
     assert not extraction.warnings
@@ -56,7 +59,7 @@ def test_body_xpath_that_disagrees_is_ignored(tmp_path):
     rule_file = imported(tmp_path, "  body_xpath: [\"//div[@class='story']\"]\n")
     html = page(f"<main><div class='story'><p>{PARAGRAPHS[0]}</p></div>{''.join(ARTICLE.split('</p>', 1)[1:])}"
                 "</main>")
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert all(p in extraction.text for p in PARAGRAPHS)
     assert any("body_xpath holds" in w and "not used" in w for w in extraction.warnings)
 
@@ -68,13 +71,13 @@ def test_find_replace_is_literal_and_in_order(tmp_path):
     html = page(f"<article>{ARTICLE}<p>Shares of Ackme.*Corp rose; AckmeXXCorp is another firm entirely, "
                 "and neither has said anything about the bridge or its financing so far.</p></article>")
     assert html_stage.apply_replacements("Ackme.*Corp AckmeXXCorp", [rule_file]) == "Acme Corporation AckmeXXCorp"
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert "Shares of Acme Corporation rose; AckmeXXCorp is another" in extraction.text
 
 
 def test_a_replacement_that_breaks_the_markup_is_not_used(tmp_path):
     rule_file = imported(tmp_path, "  replace:\n    - {find: '<p>', replace: '<script>'}\n")
-    extraction = html_stage.extract_html(page(f"<article>{ARTICLE}</article>"), [rule_file])
+    extraction = html_stage.extract_html(page(f"<article>{ARTICLE}</article>"), [rule_file], LEXICONS)
     assert all(p in extraction.text for p in PARAGRAPHS)
     assert any("the extraction without them stands" in w for w in extraction.warnings)
 
@@ -83,7 +86,7 @@ def test_title_xpath_fills_only_what_trafilatura_left_empty(tmp_path):
     rule_file = imported(tmp_path, "  title_xpath: ['//h1']\n  author_xpath: [\"//span[@class='by']\"]\n")
     html = (f"<html><body><article><h1>Bridge approved</h1><span class='by'>By Ann Lee</span>{ARTICLE}"
             "</article></body></html>")
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert extraction.metadata["authors"] == ["Ann Lee"]
     assert extraction.metadata_from.get("authors") == "ftr/example.org"
     assert extraction.metadata_from.get("title") != "ftr/example.org"  # trafilatura found the h1 itself
@@ -92,7 +95,7 @@ def test_title_xpath_fills_only_what_trafilatura_left_empty(tmp_path):
 def test_markup_nested_past_the_parser_limit_keeps_its_paragraphs():
     depth = 5000
     html = page("<div>" * depth + ARTICLE + "</div>" * depth)
-    text = html_stage.extract_html(html, []).text
+    text = html_stage.extract_html(html, [], LEXICONS).text
     assert text.split("\n\n") == PARAGRAPHS
 
 
@@ -115,9 +118,9 @@ def test_an_imported_file_that_changes_nothing_costs_no_second_extraction(tmp_pa
     rule_file = imported(tmp_path, "  remove_xpath: [\"//div[@class='absent']\"]\n")
     html = page(f"<article>{ARTICLE}</article>")
     calls = _extractions(monkeypatch)
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert calls == [False]  # the first extraction's text stands as it is
-    assert extraction.text == html_stage.extract_html(html, []).text
+    assert extraction.text == html_stage.extract_html(html, [], LEXICONS).text
 
 
 def test_a_small_imported_strip_goes_in_the_first_pass(tmp_path, monkeypatch):
@@ -125,9 +128,9 @@ def test_a_small_imported_strip_goes_in_the_first_pass(tmp_path, monkeypatch):
     note = "The old ferry, seen from the bank."
     html = page(f"<article><p>{PARAGRAPHS[0]}</p><div class='note'><p>{note}</p></div>"
                 f"{''.join(f'<p>{p}</p>' for p in PARAGRAPHS[1:])}</article>")
-    assert note in html_stage.extract_html(html, []).text  # trafilatura alone keeps it
+    assert note in html_stage.extract_html(html, [], LEXICONS).text  # trafilatura alone keeps it
     calls = _extractions(monkeypatch)
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert calls == [False]  # one extraction, of the tree without the note
     assert note not in extraction.text and all(p in extraction.text for p in PARAGRAPHS)
     assert [(r.rule_file, r.selector, r.text) for r in extraction.removals] == \
@@ -136,7 +139,7 @@ def test_a_small_imported_strip_goes_in_the_first_pass(tmp_path, monkeypatch):
 
 def test_small_strips_that_add_up_to_the_article_wait_for_the_guarded_pass(tmp_path):
     rule_file = imported(tmp_path, "  remove_xpath: ['//p']\n")  # each paragraph is small; all are the article
-    extraction = html_stage.extract_html(page(f"<article>{ARTICLE}</article>"), [rule_file])
+    extraction = html_stage.extract_html(page(f"<article>{ARTICLE}</article>"), [rule_file], LEXICONS)
     assert all(p in extraction.text for p in PARAGRAPHS) and not extraction.removals
     assert any("the extraction without them stands" in w for w in extraction.warnings)
 
@@ -152,7 +155,7 @@ def test_a_body_xpath_costs_no_second_extraction(tmp_path, monkeypatch):
     html = page(f"<article><div class='story'>{ARTICLE}<p>{more}</p><div class='big'><p>{box}</p></div></div>"
                 f"<div class='more'><p>{promo}</p></div></article>")
     calls = _extractions(monkeypatch)
-    extraction = html_stage.extract_html(html, [rule_file])
+    extraction = html_stage.extract_html(html, [rule_file], LEXICONS)
     assert calls == [False]
     assert promo not in extraction.text and box not in extraction.text
     assert all(p in extraction.text for p in PARAGRAPHS) and more in extraction.text
@@ -165,7 +168,7 @@ def test_an_imported_strip_extracts_again_from_the_pruned_tree(tmp_path, monkeyp
     promo = "Subscribers get every story of the week in one letter on Sunday morning, and you can too."
     html = page(f"<article>{ARTICLE}<div class='promo'><p>{promo}</p></div></article>")
     calls = _extractions(monkeypatch)
-    extraction = html_stage.extract_html(html, [own, later])
+    extraction = html_stage.extract_html(html, [own, later], LEXICONS)
     assert calls == [False, False, False]  # the promo is over MAX_EARLY_SHARE of the paragraphs: measured
     assert promo not in extraction.text and all(p in extraction.text for p in PARAGRAPHS)
     snippet = promo[:html_stage.SNIPPET_CHARS]

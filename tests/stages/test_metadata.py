@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from cleaner.rulebook.ruleset import load_ruleset
 from cleaner.stages.metadata import find_dateline, people_from_credits
+
+LEXICONS = load_ruleset().lexicons
 
 
 @pytest.mark.parametrize("lede, dateline, agency", [
@@ -16,22 +19,22 @@ from cleaner.stages.metadata import find_dateline, people_from_credits
     ("The talks (which began on Monday) - officials said", None, None),
 ])
 def test_find_dateline(lede, dateline, agency):
-    assert find_dateline(lede) == (dateline, agency)
+    assert find_dateline(lede, LEXICONS) == (dateline, agency)
 
 
 def test_people_from_reuters_credit():
     credit = "Reporting by Susan Heavey, Simon Lewis, Daphne Psaledakis and Jonathan Landay; Editing Howard Goller"
-    assert people_from_credits([credit]) == (
+    assert people_from_credits([credit], LEXICONS) == (
         ["Susan Heavey", "Simon Lewis", "Daphne Psaledakis", "Jonathan Landay"], ["Howard Goller"])
 
 
 def test_people_drop_place_and_merge_segments():
     credits = ["Additional reporting by Tom Balmforth in Moscow; Writing by Jane Doe; Editing by Mark Heinrich and Alex Richardson"]
-    assert people_from_credits(credits) == (["Tom Balmforth", "Jane Doe"], ["Mark Heinrich", "Alex Richardson"])
+    assert people_from_credits(credits, LEXICONS) == (["Tom Balmforth", "Jane Doe"], ["Mark Heinrich", "Alex Richardson"])
 
 
 def test_no_people_from_a_credit_that_names_none():
-    assert people_from_credits(["(FRANCE 24 with AFP)", "(With wires)"]) == ([], [])
+    assert people_from_credits(["(FRANCE 24 with AFP)", "(With wires)"], LEXICONS) == ([], [])
 
 
 @pytest.mark.parametrize("first_line", [
