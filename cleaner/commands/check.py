@@ -41,6 +41,7 @@ from ..stages.document import Document
 from ..stages.pipeline import clean_source
 from ..stages.reading import InputError, decode, source_from_text
 from ..stages.render import render
+from .checkoptions import OPTIONS
 from .fastcheck import remember
 from .settings import ConfigError, load_config, without_kinds
 
@@ -103,11 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cleaner check", description="Fail when scraped-text residue is present; --fix cleans in place.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="text or markdown files, or folders")
-    parser.add_argument("--fix", action="store_true", help="rewrite files with residue in place (exit 1 if any)")
-    parser.add_argument("--rules", dest="rule_dirs", action="append", default=[], metavar="DIR",
-                        help="folder of your own rule files (repeatable)")
-    parser.add_argument("--no-site-rules", action="store_true", help="use the generic packs only")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing, only set the exit code")
+    for flags, dest, metavar, text in OPTIONS:  # fastcheck reads argv with the same declaration
+        if metavar is None:
+            parser.add_argument(*flags, dest=dest, action="store_true", help=text)
+        else:
+            parser.add_argument(*flags, dest=dest, action="append", default=[], metavar=metavar, help=text)
     return parser
 
 

@@ -36,11 +36,14 @@ import zlib
 
 from ..rulebook.gates import Gate, passes
 from ..rulebook.textform import fold, front_matter, normalise
+from .checkoptions import OPTIONS
 
 TYPE_CHECKING = False  # typing and the rule classes cost more than this whole path: annotations only
 if TYPE_CHECKING:
     from ..rulebook.rulefile import Rule
 
+_FLAGS = {flag: (dest, metavar) for flags, dest, metavar, _ in OPTIONS for flag in flags}
+_SETTLED = ("fix", "quiet", "rule_dirs", "no_site_rules")  # --fix rewrites nothing in a clean file; rules: the context
 NEARBY = 3  # a repeat this close may become adjacent once the title and section lines move out
 MAX_BYTES = 4_000_000  # bigger files go the full way: the gain is start-up, not throughput
 _SCALAR = r"[\w(/.][\w .,/()+'’&-]*"  # no ": ", " #" or flow brackets: a plain YAML string
@@ -78,27 +81,30 @@ def remember(rule_dirs: list[str], no_site_rules: bool, rule_roots: list[str], r
 # --- arguments and the table ---
 
 def _arguments(argv: list[str]) -> tuple[list[str], tuple] | None:
-    """(file paths, context) for the options this path understands, else None."""
+    """(file paths, context) for the options this path understands, else None.
+
+    The options are check's own (checkoptions.OPTIONS); one whose destination
+    is not in _SETTLED may change the verdict, so it sends the check the full way.
+    """
     paths: list[str] = []
-    rule_dirs: list[str] = []
-    no_site_rules = False
+    found: dict = {"rule_dirs": [], "no_site_rules": False}
     words = iter(argv)
     for word in words:
-        if word in ("-q", "--quiet", "--fix"):  # --fix rewrites nothing in a clean file
-            continue
-        if word == "--no-site-rules":
-            no_site_rules = True
-        elif word == "--rules":
-            rule_dirs.append(next(words, ""))
-        elif word.startswith("--rules="):
-            rule_dirs.append(word.split("=", 1)[1])
-        elif word.startswith("-") or not word:
-            return None
-        else:
+        flag, equals, inline = word.partition("=") if word.startswith("--") else (word, "", "")
+        option = _FLAGS.get(flag)
+        if option is None:
+            if word.startswith("-") or not word:
+                return None
             paths.append(word)
-    if not paths or not all(rule_dirs):
+        elif option[0] not in _SETTLED or (equals and option[1] is None):
+            return None
+        elif option[1] is None:
+            found[option[0]] = True
+        else:
+            found[option[0]].append(inline if equals else next(words, ""))
+    if not paths or not all(found["rule_dirs"]):
         return None
-    return paths, _context(rule_dirs, no_site_rules)
+    return paths, _context(found["rule_dirs"], found["no_site_rules"])
 
 
 def _context(rule_dirs: list[str], no_site_rules: bool) -> tuple:

@@ -116,7 +116,7 @@ def test_a_proven_clean_check_loads_no_engine(cache):
     clean = cache / "clean.txt"
     clean.write_text(HERE_CLEAN, encoding="utf-8")
     code = ("import sys; from cleaner.commands.fastcheck import proven_clean; ok = proven_clean(sys.argv[1:]); "
-            "print(ok, sorted(m for m in ('regex', 'dataclasses', 'typing', 'cleaner.stages.pipeline', 'ruamel.yaml') "
+            "print(ok, sorted(m for m in ('regex', 'dataclasses', 'typing', 'argparse', 'cleaner.stages.pipeline', 'ruamel.yaml') "
             "if m in sys.modules))")
     here = str(Path(fastcheck.__file__).parents[2])  # the same cleaner as this process (its table's context)
     result = subprocess.run([sys.executable, "-c", code, str(clean)], capture_output=True, text=True,
