@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/quality.py DATA.jsonl.gz [--gold-hits] [--ftr]
+    python bench/quality.py DATA.jsonl.gz [--types article,forum] [--by-type] [--gold-hits] [--ftr]
 
 DATA holds one JSON record per page with ``url``, ``html``, ``gold`` (the
 human-written article body) and the text renderings ``dirty_full`` and
@@ -11,7 +11,12 @@ human-written article body) and the text renderings ``dirty_full`` and
 - ``trafilatura.extract(html)``: bare, its defaults;
 - ``cleaner html``: cleaner on the HTML (DOM rules, trafilatura, text rules);
 - ``cleaner text dirty_full`` / ``dirty_recall``: text mode on the renderings;
-- ``no cleaning dirty_full`` / ``dirty_recall``: the renderings as they are.
+- ``no cleaning dirty_full`` / ``dirty_recall``: the renderings as they are;
+- ``... no model``: the same text mode with the line model off (the rules alone).
+
+Pages that carry ``with`` / ``without`` snippets (WCXB) also get ``resid``,
+the share of must-not snippets still present, and ``wlost``, the share of
+must snippets missing. ``--by-type`` prints one table per ``page_type``.
 
 Metric, the article-extraction-benchmark's own: tokens are ``\\w+`` runs; a
 text is the multiset of its 4-token shingles; per page tp/fp/fn are the
@@ -86,12 +91,23 @@ def lost_share(gold: str, predicted: str | None) -> float:
     return lost / len(paragraphs)
 
 
+def _squeezed(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().lower()
+
+
+def snippet_shares(pages: list[dict], predictions: list[str | None]) -> dict[str, float]:
+    """resid: must-not snippets present; wlost: must snippets missing (shares over all snippets)."""
+    present = [(_squeezed(s) in _squeezed(pred)) for p, pred in zip(pages, predictions) for s in p.get("without") or []]
+    missing = [(_squeezed(s) not in _squeezed(pred)) for p, pred in zip(pages, predictions) for s in p.get("with") or []]
+    return {**({"resid": mean(present)} if present else {}), **({"wlost": mean(missing)} if missing else {})}
+
+
 def score(pages: list[dict], predictions: list[str | None]) -> dict[str, float]:
     pairs = [page_scores(p["gold"], pred) for p, pred in zip(pages, predictions)]
     precision, recall = mean(p for p, _ in pairs), mean(r for _, r in pairs)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     lost = mean(lost_share(p["gold"], pred) for p, pred in zip(pages, predictions))
-    return {"precision": precision, "recall": recall, "f1": f1, "lost": lost}
+    return {"precision": precision, "recall": recall, "f1": f1, "lost": lost, **snippet_shares(pages, predictions)}
 
 
 def load(path: Path) -> list[dict]:
@@ -102,33 +118,42 @@ def load(path: Path) -> list[dict]:
 
 def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
     """Name -> page -> predicted text, in table order."""
+    from dataclasses import replace
+
     import trafilatura
 
     from cleaner.stages.document import Source
     from cleaner.stages.pipeline import clean_source
 
+    rules_only = replace(ruleset, model=None)
+
     def clean_html(page: dict) -> str:
         return clean_source(Source(text="", html=page["html"], url=page["url"]), ruleset).body
 
-    def clean_text(field: str) -> Callable[[dict], str]:
-        return lambda page: clean_source(Source(text=page[field], url=page["url"]), ruleset).body
+    def clean_text(field: str, rules=ruleset) -> Callable[[dict], str]:
+        return lambda page: clean_source(Source(text=page[field] or "", url=page["url"]), rules).body
 
     return {
         "trafilatura.extract(html)": lambda page: trafilatura.extract(page["html"]),
         "cleaner html": clean_html,
         "cleaner text dirty_full": clean_text("dirty_full"),
+        "cleaner text dirty_full, no model": clean_text("dirty_full", rules_only),
         "no cleaning dirty_full": lambda page: page["dirty_full"],
         "cleaner text dirty_recall": clean_text("dirty_recall"),
+        "cleaner text dirty_recall, no model": clean_text("dirty_recall", rules_only),
         "no cleaning dirty_recall": lambda page: page["dirty_recall"],
     }
 
 
-def table(rows: dict[str, dict[str, float]], seconds: dict[str, float], pages: int) -> str:
-    lines = [f"{pages} pages", "",
-             "| system | precision | recall | F1 | lost | seconds |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+def table(rows: dict[str, dict[str, float]], seconds: dict[str, float], pages: int, title: str = "") -> str:
+    snippets = any("resid" in row for row in rows.values())
+    extra = " resid | wlost |" if snippets else ""
+    lines = [f"{title}{pages} pages", "", f"| system | precision | recall | F1 | lost |{extra} seconds |",
+             "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if snippets else "") + " ---: |"]
     for name, row in rows.items():
+        shares = f" {row.get('resid', 0):.3f} | {row.get('wlost', 0):.3f} |" if snippets else ""
         lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
-                     f"{row['lost']:.3f} | {seconds[name]:.1f} |")
+                     f"{row['lost']:.3f} |{shares} {seconds[name]:.1f} |")
     return "\n".join(lines)
 
 
@@ -180,18 +205,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", type=Path, help="JSONL(.gz) of pages with url, html, gold, dirty_full, dirty_recall")
     parser.add_argument("--gold-hits", action="store_true", help="also list gold lines the text rules remove")
     parser.add_argument("--ftr", action="store_true", help="also compare cleaner html with and without rules/ftr")
+    parser.add_argument("--types", help="only pages of these page_type values (comma-separated)")
+    parser.add_argument("--by-type", action="store_true", help="one table per page_type, then all pages")
     args = parser.parse_args(argv)
     from cleaner.rulebook.ruleset import load_ruleset
 
     ruleset = load_ruleset()
     pages = load(args.data)
-    rows, seconds = {}, {}
+    if args.types:
+        pages = [p for p in pages if p.get("page_type", "article") in args.types.split(",")]
+    predicted, seconds = {}, {}
     for name, system in systems(ruleset).items():
         start = time.perf_counter()
-        predictions = [system(page) for page in pages]
+        predicted[name] = [system(page) for page in pages]
         seconds[name] = time.perf_counter() - start
-        rows[name] = score(pages, predictions)
-    print(table(rows, seconds, len(pages)))
+    groups = sorted({p.get("page_type", "article") for p in pages}) if args.by_type else []
+    for group in groups:
+        chosen = [i for i, p in enumerate(pages) if p.get("page_type", "article") == group]
+        rows = {name: score([pages[i] for i in chosen], [preds[i] for i in chosen]) for name, preds in predicted.items()}
+        print(table(rows, {name: 0.0 for name in rows}, len(chosen), title=f"page type {group}: ") + "\n")
+    rows = {name: score(pages, preds) for name, preds in predicted.items()}
+    print(table(rows, seconds, len(pages), title="all: " if groups else ""))
     if args.ftr:
         print("\n" + ftr_rows(pages, ruleset))
     if args.gold_hits:

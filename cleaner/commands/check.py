@@ -117,9 +117,11 @@ def _ruleset(args: argparse.Namespace) -> RuleSet:
     config = load_config()
     site_rules = config.site_rules and not args.no_site_rules
     user_dirs = [*config.rules, *args.rule_dirs]
-    ruleset = without_kinds(load_ruleset(user_dirs, site_rules=site_rules), config.exclude_kinds)
-    remember(args.rule_dirs, args.no_site_rules, [str(shipped_rules_dir()), *map(str, user_dirs)],
-             [*ruleset.generic_rules, *(rule for site in ruleset.sites for rule in site.rules)])
+    model = config.model and not args.no_model
+    ruleset = without_kinds(load_ruleset(user_dirs, site_rules=site_rules, model=model), config.exclude_kinds)
+    remember(args.rule_dirs, (args.no_site_rules, args.no_model), [str(shipped_rules_dir()), *map(str, user_dirs)],
+             [*ruleset.generic_rules, *(rule for site in ruleset.sites for rule in site.rules)],
+             ruleset.model.decision.min_lines if ruleset.model else None)
     return ruleset
 
 

@@ -10,5 +10,6 @@ OPTIONS = (
     (("--fix",), "fix", None, "rewrite files with residue in place (exit 1 if any)"),
     (("--rules",), "rule_dirs", "DIR", "folder of your own rule files (repeatable)"),
     (("--no-site-rules",), "no_site_rules", None, "use the generic packs only"),
+    (("--no-model",), "no_model", None, "the rules alone decide (no line model)"),
     (("-q", "--quiet"), "quiet", None, "print nothing, only set the exit code"),
 )

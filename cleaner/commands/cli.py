@@ -31,11 +31,15 @@ class PathOrURL(click.Path):
         return super().convert(text[len("file://"):] if text.startswith("file://") else text, param, ctx)
 
 
-def _load(rule_dirs, site_rules: bool = True):
+NO_MODEL_OPTION = click.option("--no-model", is_flag=True,
+                               help="The rules alone decide: no line model (or 'model = false' in the settings).")
+
+
+def _load(rule_dirs, site_rules: bool = True, model: bool = True):
     from ..rulebook.ruleset import load_ruleset
 
     try:
-        return load_ruleset(rule_dirs, site_rules=site_rules)
+        return load_ruleset(rule_dirs, site_rules=site_rules, model=model)
     except RuleError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -56,6 +60,7 @@ def main() -> None:
 @click.option("--url", help="URL of the input, when cleaning a single document.")
 @RULES_OPTION
 @click.option("--no-site-rules", is_flag=True, help="Use the generic packs only.")
+@NO_MODEL_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes  [default: all cores, or 'jobs' in the settings file]")
@@ -72,7 +77,7 @@ def main() -> None:
                    "[default: local, dask with --scheduler]")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler, e.g. tcp://host:8786  [default: a LocalCluster of --jobs processes]")
-def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force, dry_run, diff, in_place,
+def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, jobs, force, dry_run, diff, in_place,
           report, html_field, text_field, url_field, engine, scheduler) -> None:
     """Clean files and folders (recursively) of scraped articles."""
     from ..batch.model import BatchOptions
@@ -82,8 +87,8 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, quiet, jobs, force
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
     config = _config()
-    ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules),
-                            config.exclude_kinds)
+    ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules,
+                                  model=config.model and not no_model), config.exclude_kinds)
     options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
                            jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
                            diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
@@ -161,12 +166,13 @@ def check(args) -> None:
               help="text: a coloured diff on a terminal, markers otherwise; html: one standalone page.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text view  [default: when stdout is a terminal]")
-def explain(file, url, rule_dirs, fmt, output, color) -> None:
-    """Show FILE line by line: kept, removed (by which rule) or moved to the header."""
+@NO_MODEL_OPTION
+def explain(file, url, rule_dirs, fmt, output, color, no_model) -> None:
+    """Show FILE line by line: kept, removed (by which rule or by the line model) or moved to the header."""
     from ..stages.reading import InputError, read_sources
     from .explain import explain_source, page, plain, print_rich
 
-    ruleset = _load(rule_dirs)
+    ruleset = _load(rule_dirs, model=_config().model and not no_model)
     try:
         explanations = [explain_source(source, ruleset) for source in read_sources(file, url=url)]
     except InputError as exc:
@@ -336,3 +342,34 @@ def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> Non
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}: {len(rule_file.rules)} rules, {len(rule_file.fingerprints)} fingerprints; "
                f"review it, then run: cleaner rules test {output}")
+
+
+@main.command()
+@click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model (JSON); put it in RULES_DIR/models/lines.json to use it.")
+@click.option("--text-field", "text_fields", multiple=True,
+              help="Record field with the page's text (repeatable: each rendering is a page)  [default: text]")
+@click.option("--gold-field", default="gold", show_default=True, help="Record field with the gold article text.")
+@click.option("--url-field", default="url", show_default=True, help="Record field with the page URL (sites and folds).")
+@click.option("--html-field", default="html", show_default=True,
+              help="Record field with raw HTML, used when the text field is missing.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds (by site).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the learner.")
+@click.option("--c", "c", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Inverse regularisation strength of the logistic regression.")
+@click.option("--max-lost", type=click.FloatRange(0, 1), default=0.02, show_default=True,
+              help="Gold paragraphs the decision may lose, beyond keeping every line (cross-validated share).")
+@click.option("--min-lines", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Pages with fewer kept lines are left alone.")
+@click.option("--version", "model_version", default="1", show_default=True, help="Version recorded in the model file.")
+@RULES_OPTION
+def train(pages, output, text_fields, gold_field, url_field, html_field, folds, seed, c, max_lost, min_lines,
+          model_version, rule_dirs) -> None:
+    """Train the line model on JSONL(.gz) PAGES that carry a page's text (or HTML) and its gold article text."""
+    from .train import TrainOptions, main_command
+
+    options = TrainOptions(text_fields=tuple(text_fields) or ("text",), gold_field=gold_field, url_field=url_field,
+                           html_field=html_field, folds=folds, seed=seed, c=c, max_lost=max_lost,
+                           min_lines=min_lines, version=model_version)
+    sys.exit(main_command(pages, output, _load(rule_dirs, model=False), options))

@@ -109,6 +109,8 @@ def rule_locations(ruleset: RuleSet) -> dict[str, str]:
             found.setdefault(rule.id, f"{_shown_path(rule.file)}:{rule.line}")
     for rule in ruleset.generic_rules:  # the winner of an override
         found[rule.id] = f"{_shown_path(rule.file)}:{rule.line}"
+    if ruleset.model is not None and ruleset.model.path:
+        found[ruleset.model.id] = _shown_path(ruleset.model.path)
     return found
 
 
@@ -133,7 +135,9 @@ def rule_note(removal: Removal, locations: dict[str, str]) -> str:
     where = locations.get(removal.rule)
     target = f" -> header.{removal.field}" if removal.action == "header" and removal.field else ""
     action = "" if removal.action in ("drop", "header") else f" [{removal.action}]"
-    return f"{removal.kind}: {removal.rule}{action}{target}" + (f" ({where})" if where else "")
+    judged = f" score {removal.score:.2f}" + (f": {', '.join(removal.reasons)}" if removal.reasons else "") \
+        if removal.score is not None else ""
+    return f"{removal.kind}: {removal.rule}{action}{target}{judged}" + (f" ({where})" if where else "")
 
 
 # -- plain text -----------------------------------------------------------------------------------------------

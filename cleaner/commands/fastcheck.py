@@ -13,6 +13,9 @@ full check wrote down on its last run (:func:`remember`):
   repeat, even once a title or section line has moved to the header.
 
 Then the full check would report nothing, so the answer is "clean" (exit 0).
+With the line model on, a text it would judge is never proven so here: only
+one whose header says a model judged it already, or one too short for the
+model to read.
 Anything else (a gate passed, a folder or stdin, an option this parser does not
 know, bytes that are not plain UTF-8, rule files, settings or cleaner's own code
 changed since the table was written, no table yet) returns "unknown" and the
@@ -43,10 +46,10 @@ if TYPE_CHECKING:
     from ..rulebook.rulefile import Rule
 
 _FLAGS = {flag: (dest, metavar) for flags, dest, metavar, _ in OPTIONS for flag in flags}
-_SETTLED = ("fix", "quiet", "rule_dirs", "no_site_rules")  # --fix rewrites nothing in a clean file; rules: the context
+_SETTLED = ("fix", "quiet", "rule_dirs", "no_site_rules", "no_model")  # --fix rewrites nothing in a clean file; rules: the context
 NEARBY = 3  # a repeat this close may become adjacent once the title and section lines move out
 MAX_BYTES = 4_000_000  # bigger files go the full way: the gain is start-up, not throughput
-_SCALAR = r"[\w(/.][\w .,/()+'’&-]*"  # no ": ", " #" or flow brackets: a plain YAML string
+_SCALAR = r"[\w(/.][\w .,/()+'’&@-]*"  # no ": ", " #" or flow brackets: a plain YAML string
 _QUOTED = r"""(?:'(?:[^'\n]|'')*'|"[^"\\\n]*")"""
 _ITEM = rf"(?:[\w(/.][\w .()/+'’&-]*|{_QUOTED})"
 _HEADER_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*):(?: (?:{_SCALAR}|{_QUOTED}|\[(?:{_ITEM}(?:, {_ITEM})*)?\]))?")
@@ -62,12 +65,16 @@ def proven_clean(argv: list[str]) -> bool:
     return table is not None and all(_file_is_clean(path, table) for path in paths)
 
 
-def remember(rule_dirs: list[str], no_site_rules: bool, rule_roots: list[str], rules: list[Rule]) -> None:
-    """Write the gate table for this context after a full check loaded ``rules`` (never fails)."""
-    context = _context(rule_dirs, no_site_rules)
+def remember(rule_dirs: list[str], switches: tuple[bool, bool], rule_roots: list[str], rules: list[Rule],
+             model_min_lines: int | None) -> None:
+    """Write the gate table for this context after a full check loaded ``rules`` (never fails).
+
+    ``switches``: (--no-site-rules, --no-model); ``model_min_lines``: the model's, None when it is off.
+    """
+    context = _context(rule_dirs, switches)
     gates = sorted({(-1 if r.max_words is None else r.max_words, r.gate) for r in rules})
     watched = [(path, _signature(path)) for path in _watched(rule_roots)]
-    table = {"context": context, "watched": watched, "gates": gates}
+    table = {"context": context, "watched": watched, "gates": gates, "model_min_lines": model_min_lines}
     path = _table_path(context)
     from ..atomic import AtomicFile  # a clean file's fast path never writes: it does not pay for this import
 
@@ -87,7 +94,7 @@ def _arguments(argv: list[str]) -> tuple[list[str], tuple] | None:
     is not in _SETTLED may change the verdict, so it sends the check the full way.
     """
     paths: list[str] = []
-    found: dict = {"rule_dirs": [], "no_site_rules": False}
+    found: dict = {"rule_dirs": [], "no_site_rules": False, "no_model": False}
     words = iter(argv)
     for word in words:
         flag, equals, inline = word.partition("=") if word.startswith("--") else (word, "", "")
@@ -104,11 +111,11 @@ def _arguments(argv: list[str]) -> tuple[list[str], tuple] | None:
             found[option[0]].append(inline if equals else next(words, ""))
     if not paths or not all(found["rule_dirs"]):
         return None
-    return paths, _context(found["rule_dirs"], found["no_site_rules"])
+    return paths, _context(found["rule_dirs"], (found["no_site_rules"], found["no_model"]))
 
 
-def _context(rule_dirs: list[str], no_site_rules: bool) -> tuple:
-    return (os.getcwd(), tuple(rule_dirs), no_site_rules, os.path.dirname(__file__), sys.version)
+def _context(rule_dirs: list[str], switches: tuple[bool, bool]) -> tuple:
+    return (os.getcwd(), tuple(rule_dirs), switches, os.path.dirname(__file__), sys.version)
 
 
 def _table_path(context: tuple) -> str:
@@ -147,9 +154,9 @@ def _watched(rule_roots: list[str]) -> list[str]:
     cleaner's own code.
     """
     code = _code_files(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    folders = [os.path.join(os.path.abspath(root), sub) for root in rule_roots for sub in ("", "generic", "sites")]
+    folders = [os.path.join(os.path.abspath(root), sub) for root in rule_roots for sub in ("", "generic", "sites", "models")]
     files = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder)
-             for name in sorted(os.listdir(folder)) if name.endswith(".yaml")]
+             for name in sorted(os.listdir(folder)) if name.endswith((".yaml", ".json"))]
     here, settings = os.getcwd(), []
     while True:
         settings += [os.path.join(here, "cleaner.toml"), os.path.join(here, "pyproject.toml")]
@@ -173,17 +180,25 @@ def _file_is_clean(path: str, table: dict) -> bool:
         return False
     if "\x00" in text or text.startswith("\ufeff"):
         return False  # the full check's decoder has a say in these
-    lines = normalise(_body(text)).split("\n")
+    keys, body = _body(text)
+    lines = normalise(body).split("\n")
+    if not _model_passes(table.get("model_min_lines"), keys, lines):
+        return False
     return not _repeats(lines) and not any(_passes_a_gate(line, table["gates"]) for line in lines if line)
 
 
-def _body(text: str) -> str:
-    """The text the full check cleans: the body when the front matter is a mapping it can read."""
+def _body(text: str) -> tuple[list[str], str]:
+    """The header's keys and the text the full check cleans: the body when the front matter is a mapping it can read."""
     text, header, body = front_matter(text)
     if not header:
-        return text
+        return [], text
     keys = [match.group(1) for match in map(_HEADER_LINE.fullmatch, header) if match]
-    return body if len(keys) == len(header) and len(set(keys)) == len(keys) else text
+    return (keys, body) if len(keys) == len(header) and len(set(keys)) == len(keys) else ([], text)
+
+
+def _model_passes(min_lines: int | None, keys: list[str], lines: list[str]) -> bool:
+    """Whether the line model would leave the text alone: it is off, judged it already, or the text is short."""
+    return min_lines is None or "model" in keys or sum(1 for line in lines if line) < min_lines
 
 
 def _repeats(lines: list[str]) -> bool:

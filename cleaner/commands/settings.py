@@ -34,6 +34,7 @@ class Config:
     exclude_kinds: tuple[str, ...] = ()
     jobs: int | None = None
     site_rules: bool = True
+    model: bool = True  # false: the line model is off (like --no-model)
     fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,6 +93,8 @@ def parse_config(path: Path, table: dict[str, Any]) -> Config:
             settings["jobs"] = value
         elif key == "site-rules":
             settings["site_rules"] = _expect(path, key, value, bool, "true or false")
+        elif key == "model":
+            settings["model"] = _expect(path, key, value, bool, "true or false")
         elif key == "fields":
             _expect(path, key, value, dict, "a table like {text = \"content\"}")
             unknown = sorted(set(value) - set(FIELD_NAMES))

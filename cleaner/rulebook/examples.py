@@ -1,7 +1,8 @@
 """The examples every rule file carries (``tests: remove/keep``), like semgrep's ruleid/ok, and their failures.
 
 A rule passes when each ``remove`` line is removed or changed by that rule
-and each ``keep`` line is left exactly as it is.
+and each ``keep`` line is left exactly as it is. A ``keep`` rule (which
+protects lines) lists ``protect`` lines it must match instead of ``remove``.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from .rulefile import Rule
 
 _VERBS = {("text", "remove"): "did not remove", ("text", "keep"): "removed or changed",
+          ("text", "protect"): "did not protect",
           ("html", "remove"): "html did not remove the text of", ("html", "keep"): "html removed text of"}
 
 
@@ -18,7 +20,7 @@ class Failure:
     """An example a rule (text) or a rule file's selectors (html) did not handle as the file says."""
 
     where: str  # "FILE:LINE: RULE-ID" for a text rule, "FILE" for a file's html tests
-    expected: str  # "remove" or "keep"
+    expected: str  # "remove", "protect" or "keep"
     example: str  # the line, or the HTML snippet
     kind: str = "text"  # text | html
 
@@ -31,10 +33,11 @@ class Failure:
 def test_rule(rule: Rule) -> list[Failure]:
     where = f"{rule.file}:{rule.line}: {rule.id}"
     failures = []
-    for line in rule.tests.get("remove", []):
-        if rule.apply(line) is None:
-            failures.append(Failure(where, "remove", line))
+    for expected in ("remove", "protect"):
+        for line in rule.tests.get(expected, []):
+            if rule.apply(line) is None:
+                failures.append(Failure(where, expected, line))
     for line in rule.tests.get("keep", []):
-        if rule.apply(line) is not None:
+        if rule.apply(line) is not None:  # a keep rule that matches a keep example would protect it: still wrong
             failures.append(Failure(where, "keep", line))
     return failures

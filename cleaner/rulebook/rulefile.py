@@ -18,7 +18,7 @@ import regex
 from .gates import NO_GATE, Gate, gate_for
 
 RULE_TIMEOUT = 0.25  # seconds one regex call may take before the rule is skipped
-DEFAULT_MAX_WORDS = {"drop": 20, "cut-to-end": 20, "cut-from-start": 20, "header": 80, "strip": None}
+DEFAULT_MAX_WORDS = {"drop": 20, "cut-to-end": 20, "cut-from-start": 20, "header": 80, "strip": None, "keep": None}
 DEFAULT_MAX_CUT_CHARS = 2000
 SCHEMA_PATH = Path(__file__).parent / "schema" / "rule-file.schema.json"
 

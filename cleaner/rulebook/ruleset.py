@@ -19,6 +19,7 @@ from typing import Iterable
 from .cache import cached
 from .index import load_index
 from .lexicons import Lexicons, lexicon_files, load_lexicons
+from .linemodel import MODEL_FILE, LineModel, ModelError, load_model
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
 
 SUBFOLDERS = ("generic", "sites")
@@ -43,6 +44,7 @@ class RuleSet:
     parent_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # hosts below the domain
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
     ftr_dir: str | None = None  # imported FiveFilters files, the fallback when no loaded file matches
+    model: LineModel | None = None  # the line model judging what the rules kept (None: switched off)
 
     def site_for_host(self, host: str, *, imported: bool = True) -> tuple[RuleFile, str] | None:
         """The site file for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com).
@@ -129,8 +131,28 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], lexicons: Lexicons, *, si
     )
 
 
-def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = True, shipped: bool = True) -> RuleSet:
-    """Load the shipped rules and the user's folders. Raises RuleError on the first bad file.
+def model_file(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True) -> Path | None:
+    """The line model to use: ``models/lines.json`` of the last folder that has one (yours over shipped)."""
+    folders = [*([shipped_rules_dir()] if shipped else []), *map(Path, user_dirs)]
+    found = [folder / MODEL_FILE for folder in folders if (folder / MODEL_FILE).is_file()]
+    return found[-1] if found else None
+
+
+def _with_model(ruleset: RuleSet, path: Path) -> RuleSet:
+    """The rule set with its model; a model that cannot be used is a RuleError, like a broken rule file."""
+    try:
+        model = load_model(path)
+    except ModelError as error:
+        raise RuleError(path, None, str(error).removeprefix(f"{path}: ")) from None
+    digest = hashlib.sha256(f"{ruleset.digest}|model\n".encode() + path.read_bytes()).hexdigest()
+    return replace(ruleset, model=model, digest=digest)
+
+
+def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = True, shipped: bool = True,
+                 model: bool = True) -> RuleSet:
+    """Load the shipped rules, the user's folders and the line model. Raises RuleError on the first bad file.
+
+    ``model=False`` (``--no-model``) leaves the line model out: the rules alone decide.
 
     Goes through the compiled-rules cache (rulecache): unchanged rule files are
     not parsed and validated again, which keeps ``cleaner check`` fast. The
@@ -142,15 +164,17 @@ def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = Tru
     lexicons = lexicon_files(shipped_rules_dir(), user_dirs)
     ftr_index = shipped_rules_dir() / "ftr" / "index.json"
     use_ftr = shipped and site_rules and ftr_index.is_file()
+    model_path = model_file(user_dirs, shipped=shipped) if model else None
 
     def build() -> RuleSet:
         entries = [(load_rule_file(path, name), rank) for path, name, rank in found]
         ruleset = build_ruleset(entries, load_lexicons(lexicons), site_rules=site_rules)
-        if not use_ftr:
-            return ruleset
-        index = load_index(ftr_index.parent)
-        digest = hashlib.sha256(f"{ruleset.digest}|{index.digest}".encode()).hexdigest()
-        return replace(ruleset, ftr_dir=str(ftr_index.parent), digest=digest)
+        if use_ftr:
+            index = load_index(ftr_index.parent)
+            digest = hashlib.sha256(f"{ruleset.digest}|{index.digest}".encode()).hexdigest()
+            ruleset = replace(ruleset, ftr_dir=str(ftr_index.parent), digest=digest)
+        return _with_model(ruleset, model_path) if model_path else ruleset
 
-    keys = found + lexicons + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
+    keys = (found + lexicons + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
+            + ([(model_path, "models/lines", 0)] if model_path else []))
     return cached(keys, site_rules, build, expected=RuleSet)

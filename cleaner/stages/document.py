@@ -37,6 +37,8 @@ class Removal:
     action: str  # drop | strip | cut-to-end | cut-from-start | header | duplicate
     rule_file: str | None = None
     field: str | None = None  # header field the line moved to, for action "header"
+    score: float | None = None  # the line model's content score, for its removals
+    reasons: tuple[str, ...] | None = None  # the line model's features that weighed most against the line
 
 
 @dataclass(frozen=True)

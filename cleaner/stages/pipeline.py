@@ -1,7 +1,8 @@
 """Source -> Document: the cleaning of one document, in stage order.
 
-normalise -> match site -> apply rules -> drop duplicates -> extract metadata
--> assemble body -> status. Used by the Python API and by every CLI command.
+normalise -> match site -> apply rules -> drop duplicates -> line model ->
+extract metadata -> assemble body -> status. Used by the Python API and by
+every CLI command.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import SiteMatch, match_sites, site_name
 from ..rulebook.textform import fold, normalise
 from .document import STATUSES, Document, Source
+from .linemodel import apply_model
 from .metadata import extract, take_title_and_section
 from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
@@ -136,11 +138,11 @@ def _provenance(metadata: dict[str, Any], html_keys: set[str]) -> dict[str, str]
     return {key: "html" if key in html_keys else "text" for key in fields if metadata.get(key) not in (None, [], "")}
 
 
-def clean_source(source: Source, ruleset: RuleSet) -> Document:
-    """Clean one document. Never raises on odd text; rule timeouts become warnings."""
-    extraction = None
-    if source.html is not None:
-        source, extraction = html_stage(source, ruleset)
+def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMatch], list[str], dict[str, Any]]:
+    """The text stage's rules over a text source: its lines (with the rules' verdicts), sites, warnings, known fields.
+
+    What the line model reads next; ``cleaner train`` labels these same lines.
+    """
     text = normalise(source.text)
     folded = fold(text)  # once for the document: fingerprints and every line's gates read it
     sites = match_sites(ruleset, source.url, text, imported=False, folded=folded)
@@ -152,6 +154,33 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
              **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
     settle(lines, rules, warnings, known, dropped, ruleset.lexicons)
+    return lines, sites, warnings, known
+
+
+def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: dict[str, Any]) -> str | None:
+    """Let the line model judge the lines the rules kept; the model's stamp for the header, or None.
+
+    The title and section lines extract() is about to move to the header are
+    metadata, not the model's to take. A text whose header says a model
+    already judged it is left alone: that run saw the page whole, and judging
+    what it kept again (the boilerplate around it gone) would take more each
+    time, where cleaning must be idempotent.
+    """
+    if prior.get("model"):
+        return str(prior["model"])
+    if ruleset.model is None:
+        return None
+    apply_model(ruleset.model, lines, spare=_heads(lines, known, ruleset.lexicons))
+    return ruleset.model.stamp
+
+
+def clean_source(source: Source, ruleset: RuleSet) -> Document:
+    """Clean one document. Never raises on odd text; rule timeouts become warnings."""
+    extraction = None
+    if source.html is not None:
+        source, extraction = html_stage(source, ruleset)
+    lines, sites, warnings, known = rule_pass(source, ruleset)
+    judged = _judge(ruleset, lines, known, source.prior)
     found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)
@@ -172,6 +201,8 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
         "rules": fired,
         "removed": prior_removed + len(residue),
     }
+    if judged:
+        metadata["model"] = judged
     if extraction is not None:
         metadata["metadata_from"] = {**_provenance(metadata, set(source.html_metadata)),
                                      **extraction.metadata_from}  # a site file's XPath: the file's name

@@ -50,6 +50,7 @@ class Line:
     tried: frozenset[str] = frozenset()  # ids of rules whose regex left this text as it is
     admits: Sequence[Rule] = ()  # rules whose gate and word cap let this text through
     admitted_by: _RuleIndex | None = None  # the index whose rules ``admits`` was chosen from
+    protected: bool = False  # a ``keep`` rule matched: no later rule and no model may take it
 
     def rewrite(self, text: str) -> None:
         """What is left after a strip rule took a fragment: rules see a new text."""
@@ -195,6 +196,9 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
         admitted = rule_index.admitted(line)
         for rule in admitted:
             if rule.action != "strip" and _in_range(rule, index, total) and matcher.apply(rule, line) == "":
+                if rule.action == "keep":
+                    line.protected = True
+                    break
                 line.removal, line.rule = _removal(line, rule), rule
                 changed = True
                 break
@@ -246,7 +250,7 @@ def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:
         line = lines[index]
         rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
-        taken = [other for other in span if other.removal is None]
+        taken = [other for other in span if other.removal is None and not other.protected]
         reason = _refusal(taken, rule.max_chars, total_words)
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")

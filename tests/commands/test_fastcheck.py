@@ -104,7 +104,7 @@ def test_a_folder_binary_or_bom_file_goes_the_full_way(cache):
 ])
 def test_front_matter_is_skipped_only_when_it_surely_loads(header, body_only):
     text = f"---\n{header}---\nBody line.\n"
-    assert (fastcheck._body(text) == "Body line.\n") is body_only
+    assert (fastcheck._body(text)[1] == "Body line.\n") is body_only
 
 
 def test_repeats_nearby_are_left_to_the_full_check():
@@ -122,3 +122,11 @@ def test_a_proven_clean_check_loads_no_engine(cache):
     result = subprocess.run([sys.executable, "-c", code, str(clean)], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": here}, cwd=cache)
     assert result.stdout.split() == ["True", "[]"], result.stderr
+
+
+def test_a_text_the_line_model_would_judge_is_never_proven_clean_here():
+    lines = [f"line {n}" for n in range(10)]
+    assert not fastcheck._model_passes(8, [], lines)  # the model is on and would read these lines
+    assert fastcheck._model_passes(8, ["title", "model"], lines)  # a model judged this text already
+    assert fastcheck._model_passes(8, [], lines[:5])  # too short for the model
+    assert fastcheck._model_passes(None, [], lines)  # the model is off

@@ -69,13 +69,15 @@ def test_bad_settings_exit_2_for_clean_and_check(tmp_path):
 
 
 def test_settings_apply_and_flags_override(tmp_path):
-    (tmp_path / "cleaner.toml").write_text('format = "txt"\nexclude-kinds = ["related"]\njobs = 1\n', encoding="utf-8")
+    (tmp_path / "cleaner.toml").write_text('format = "txt"\nexclude-kinds = ["related"]\njobs = 1\nmodel = false\n',
+                                           encoding="utf-8")
     src = RAW / f"{SEED_STEMS[3]}.txt"
     result = run("clean", src, "-o", tmp_path / "a", "--report", tmp_path / "a.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     body = (tmp_path / "a" / f"{SEED_STEMS[3]}.txt").read_text(encoding="utf-8")
     assert "Related Articles" in body  # the excluded kind stays
-    assert "related" not in json.loads((tmp_path / "a.json").read_text())["summary"]["removed"]
+    removed = json.loads((tmp_path / "a.json").read_text())["summary"]["removed"]
+    assert "related" not in removed and "boilerplate" not in removed  # model = false: the rules alone
     assert run("clean", src, "-o", tmp_path / "b", "-f", "md", cwd=tmp_path).returncode == 0
     assert (tmp_path / "b" / f"{SEED_STEMS[3]}.md").exists()
     checked = run("check", src, cwd=tmp_path)

@@ -1,0 +1,335 @@
+"""``cleaner train``: fit the line model on pages with gold text, cross-validated by site.
+
+Each record holds a page's text (or HTML) and the gold article text. The
+page goes through the rules as it would when cleaned, and each line they
+keep is labelled by its alignment to the gold: content when most of its
+tokens sit in a 3-token run of the gold text (a short line: when the gold
+has it as a line). A logistic regression is fitted on the features of
+``cleaner.stages.linemodel``; the decision's thresholds are chosen on
+out-of-fold scores (no site in two folds) for the best F1 whose loss of gold
+paragraphs stays within ``--max-lost`` of keeping every line, and which
+lowers no rendering's F1. The file
+records the command, the data and those figures. Needs the ``train`` extra
+(scikit-learn); scoring pages later does not.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
+
+from ..rulebook.linemodel import FEATURES, Decision, LineModel
+from ..rulebook.ruleset import RuleSet
+from ..stages.document import Source
+from ..stages.linemodel import decide, features, page_language, scores, stoplist
+from ..stages.pipeline import html_stage, rule_pass
+
+INSTALL = "pip install 'cleaner[train]'"
+LABEL_GRAM = 3  # a line is content when most of its tokens sit in a run of this many gold tokens
+GRID_REGION = (0.2, 0.3, 0.4, 0.5)
+GRID_INSIDE = (0.02, 0.05, 0.1, 0.2, 0.3)
+GRID_OUTSIDE = (0.3, 0.4, 0.5, 0.6, 0.7)
+_TOKEN = re.compile(r"\w+")
+
+
+class TrainError(Exception):
+    """Training cannot go on: one line for the user."""
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """What ``cleaner train`` was asked for; recorded in the model file."""
+
+    text_fields: tuple[str, ...] = ("text",)
+    gold_field: str = "gold"
+    url_field: str = "url"
+    html_field: str = "html"
+    folds: int = 5
+    seed: int = 0
+    c: float = 1.0
+    max_lost: float = 0.02
+    min_lines: int = 8
+    name: str = "lines"
+    version: str = "1"
+    languages: tuple[str, ...] = ("English",)
+
+
+@dataclass
+class Page:
+    """One page as the model sees it: the lines the rules kept, their labels, its site and gold text."""
+
+    lines: list[str]
+    labels: list[int]
+    gold: str
+    site: str
+    field: str
+
+
+def label_lines(lines: Sequence[str], gold: str, n: int = LABEL_GRAM) -> list[int]:
+    """1 for a line the gold text holds (see the module docstring), else 0."""
+    gold_tokens = [t.casefold() for t in _TOKEN.findall(gold)]
+    grams = {tuple(gold_tokens[i:i + n]) for i in range(len(gold_tokens) - n + 1)}
+    gold_lines = {" ".join(_TOKEN.findall(line.casefold())) for line in gold.split("\n") if line.strip()}
+    joined = " " + " ".join(gold_tokens) + " "
+    labels = []
+    for line in lines:
+        tokens = [t.casefold() for t in _TOKEN.findall(line)]
+        if len(tokens) < n + 2:
+            text = " ".join(tokens)
+            labels.append(int(bool(tokens) and (text in gold_lines or (len(tokens) >= n and f" {text} " in joined))))
+            continue
+        hit = [False] * len(tokens)
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i:i + n]) in grams:
+                hit[i:i + n] = [True] * n
+        labels.append(int(sum(hit) >= 0.5 * len(tokens)))
+    return labels
+
+
+def site_of(url: str | None) -> str:
+    """The page's host without ``www.``: pages of one host never sit in two folds."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON records of a JSONL file, gzipped or not."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError as error:
+                        raise TrainError(f"{path}:{number}: not a JSON record: {error}") from None
+    except (OSError, EOFError) as error:
+        raise TrainError(f"{path}: {error}") from None
+
+
+def page_lines(record: dict[str, Any], field: str, ruleset: RuleSet, options: TrainOptions) -> list[str] | None:
+    """The lines the rules keep of one rendering of a page (HTML: of trafilatura's text), or None."""
+    url = record.get(options.url_field)
+    text = record.get(field)
+    if not isinstance(text, str) and isinstance(record.get(options.html_field), str):
+        text = html_stage(Source(text="", html=record[options.html_field], url=url), ruleset)[0].text
+    if not isinstance(text, str) or not text.strip():
+        return None
+    lines, *_ = rule_pass(Source(text=text, url=url if isinstance(url, str) else None), ruleset)
+    return [line.text for line in lines if line.removal is None]
+
+
+def load_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions) -> list[Page]:
+    """Every record's renderings as training pages; a record without gold text is passed over."""
+    pages = []
+    for path in paths:
+        for record in read_records(path):
+            gold = record.get(options.gold_field)
+            if not isinstance(gold, str) or not gold.strip():
+                continue
+            for field in options.text_fields:
+                lines = page_lines(record, field, ruleset, options)
+                if lines:
+                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(record.get(options.url_field)),
+                                      field))
+    return pages
+
+
+class Scorer:
+    """The benchmark's figures for keep decisions on fixed pages; each gold text is read once.
+
+    4-token shingle precision and recall (means over pages, F1 of the means),
+    and lost: the share of gold paragraphs of 5+ tokens of which fewer than
+    half the tokens survive.
+    """
+
+    def __init__(self, pages: Sequence[Page]):
+        self.truth = [_shingles(_TOKEN.findall(page.gold)) for page in pages]
+        self.paragraphs = [[Counter(tokens) for tokens in map(_TOKEN.findall, re.split(r"\n+", page.gold))
+                            if len(tokens) >= 5] for page in pages]
+        self.tokens = [[_TOKEN.findall(line) for line in page.lines] for page in pages]
+
+    def figures(self, kept: Sequence[Sequence[bool]]) -> dict[str, float]:
+        precisions, recalls, losts = [], [], []
+        for truth, paragraphs, line_tokens, keep in zip(self.truth, self.paragraphs, self.tokens, kept):
+            tokens = [t for toks, k in zip(line_tokens, keep) if k for t in toks]
+            predicted = _shingles(tokens)
+            tp = sum((truth & predicted).values())
+            fp, fn = sum(predicted.values()) - tp, sum(truth.values()) - tp
+            precisions.append(1.0 if fp == fn == 0 else 0.0 if tp == fp == 0 else tp / (tp + fp))
+            recalls.append(1.0 if fp == fn == 0 else 0.0 if tp == fn == 0 else tp / (tp + fn))
+            have = Counter(tokens)
+            gone = sum(sum(min(n, have[w]) for w, n in p.items()) < 0.5 * sum(p.values()) for p in paragraphs)
+            losts.append(gone / len(paragraphs) if paragraphs else 0.0)
+        precision, recall = mean(precisions), mean(recalls)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"P": round(precision, 3), "R": round(recall, 3), "F1": round(f1, 3), "lost": round(mean(losts), 3),
+                "pages": len(kept)}
+
+
+def _shingles(tokens: list[str]) -> Counter:
+    return Counter(" ".join(tokens[i:i + 4]) for i in range(max(1, len(tokens) - 3)) if tokens[i:i + 4])
+
+
+def folds_by_site(pages: Sequence[Page], k: int) -> list[list[int]]:
+    """k folds of page indexes, each site in one fold only, balanced greedily (deterministic)."""
+    by_site: dict[str, list[int]] = {}
+    for index, page in enumerate(pages):
+        by_site.setdefault(page.site, []).append(index)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for site in sorted(by_site, key=lambda s: (-len(by_site[s]), s)):
+        min(folds, key=len).extend(by_site[site])
+    return [fold for fold in folds if fold]
+
+
+def fit(rows: list[list[float]], labels: list[int], options: TrainOptions) -> tuple[list, list, list, float]:
+    """Means, scales, weights (on standardised features) and bias of a logistic regression."""
+    import numpy as np  # the train extra
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(rows, dtype=float)
+    means, scales = x.mean(axis=0), x.std(axis=0)
+    scales = np.where(scales > 0, scales, 1.0)
+    learner = LogisticRegression(C=options.c, max_iter=5000, random_state=options.seed)
+    learner.fit((x - means) / scales, np.asarray(labels))
+    return list(map(float, means)), list(map(float, scales)), list(map(float, learner.coef_[0])), \
+        float(learner.intercept_[0])
+
+
+def _model(parts: tuple[list, list, list, float], decision: Decision, options: TrainOptions,
+           training: dict[str, Any] | None = None) -> LineModel:
+    means, scales, weights, bias = parts
+    return LineModel(name=options.name, version=options.version, features=FEATURES, mean=tuple(means),
+                     scale=tuple(scales), weights=tuple(weights), bias=bias, decision=decision,
+                     languages=options.languages, training=training or {})
+
+
+def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], options: TrainOptions) -> list[list[float]]:
+    """Each page's line scores from a model fitted without its site."""
+    found: list[list[float]] = [[] for _ in pages]
+    for fold in folds_by_site(pages, options.folds):
+        held = set(fold)
+        train = [i for i in range(len(pages)) if i not in held]
+        if not train:
+            raise TrainError("cross-validation needs pages of at least two sites")
+        parts = fit([r for i in train for r in rows[i]], [y for i in train for y in pages[i].labels], options)
+        model = _model(parts, Decision(0.5, 0.5, 0.5, 0), options)
+        for i in fold:
+            found[i] = scores(model, pages[i].lines)
+    return found
+
+
+def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: TrainOptions
+                    ) -> tuple[Decision, dict[str, float], dict[str, float]]:
+    """The decision of best F1 that makes no rendering worse; also its figures and the floor's.
+
+    For every text field (rendering) on its own, the decision must lose at
+    most ``max_lost`` more gold paragraphs than keeping every line, and must
+    not lower F1: extracted article text, nearly all content, must not pay
+    for what whole-page text gains.
+    """
+    groups = [[i for i, page in enumerate(pages) if page.field == field] for field in sorted({p.field for p in pages})]
+    scorers = [Scorer([pages[i] for i in group]) for group in groups]
+    everything = Scorer(pages)
+    keep_all = [[True] * len(page.lines) for page in pages]
+    floors = [scorer.figures([keep_all[i] for i in group]) for scorer, group in zip(scorers, groups)]
+    floor = everything.figures(keep_all)
+    best = (Decision(0.0, 0.0, 0.5, options.min_lines), floor)  # removing nothing always qualifies
+    for region in GRID_REGION:
+        for inside in GRID_INSIDE:
+            for outside in (o for o in GRID_OUTSIDE if o >= inside):
+                decision = Decision(inside, outside, region, options.min_lines)
+                kept = _kept(decision, pages, oof)
+                per_field = [scorer.figures([kept[i] for i in group]) for scorer, group in zip(scorers, groups)]
+                if all(r["lost"] <= f["lost"] + options.max_lost and r["F1"] >= f["F1"]
+                       for r, f in zip(per_field, floors)):
+                    result = everything.figures(kept)
+                    if result["F1"] > best[1]["F1"]:
+                        best = (decision, result)
+    return best[0], best[1], floor
+
+
+def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]]) -> list[list[bool]]:
+    probe = _model(([0.0] * len(FEATURES), [1.0] * len(FEATURES), [0.0] * len(FEATURES), 0.0), decision,
+                   TrainOptions())
+    return [[True] * len(page.lines) if len(page.lines) < decision.min_lines
+            else [not gone for gone in decide(probe, page.lines, s)] for page, s in zip(pages, oof)]
+
+
+def by_field(pages: Sequence[Page], kept: Sequence[Sequence[bool]]) -> dict[str, dict[str, float]]:
+    """Figures per rendering (text field), and the floor (every line kept) beside each."""
+    result = {}
+    for field in sorted({page.field for page in pages}):
+        chosen = [i for i, page in enumerate(pages) if page.field == field]
+        scorer = Scorer([pages[i] for i in chosen])
+        result[field] = {"model": scorer.figures([kept[i] for i in chosen]),
+                         "no model": scorer.figures([[True] * len(pages[i].lines) for i in chosen])}
+    return result
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, command: str,
+          log=lambda message: None) -> LineModel:
+    """Fit, cross-validate and describe a line model (see the module docstring)."""
+    try:
+        import sklearn  # noqa: F401  (fail before the slow part)
+    except ImportError:
+        raise TrainError(f"cleaner train needs scikit-learn, which is not installed: {INSTALL}") from None
+    pages = load_pages(paths, ruleset, options)
+    if len({page.site for page in pages}) < 2:
+        raise TrainError("training needs pages with gold text from at least two sites")
+    log(f"{len(pages)} pages of {len({p.site for p in pages})} sites, {sum(len(p.lines) for p in pages)} lines")
+    rows = [features(page.lines, stoplist(page_language(page.lines, options.languages))) for page in pages]
+    oof = out_of_fold(pages, rows, options)
+    decision, chosen, floor = choose_decision(pages, oof, options)
+    log(f"decision {decision}: cross-validated {chosen} (no model: {floor})")
+    parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
+    training = {
+        "command": command,
+        "data": [{"file": path.name, "sha256": _digest(path)} for path in paths],
+        "pages": len(pages), "sites": len({page.site for page in pages}),
+        "lines": sum(len(page.lines) for page in pages),
+        "options": {"text_fields": list(options.text_fields), "gold_field": options.gold_field,
+                    "folds": options.folds, "seed": options.seed, "C": options.c, "max_lost": options.max_lost,
+                    "min_lines": options.min_lines},
+        "labels": f"a line is content when most of its tokens sit in a {LABEL_GRAM}-token run of the gold text",
+        "cross_validated": {"how": f"{options.folds} folds by site; the decision's thresholds chosen on these "
+                                   "out-of-fold scores",
+                            "all": {"model": chosen, "no model": floor},
+                            **by_field(pages, _kept(decision, pages, oof))},
+    }
+    return _model(parts, decision, options, training)
+
+
+def write_model(model: LineModel, path: Path) -> None:
+    from ..atomic import write_atomic
+
+    write_atomic(path, json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n")
+
+
+def main_command(paths: Sequence[Path], output: Path, ruleset: RuleSet, options: TrainOptions) -> int:
+    """Train and write the model; 0, or 2 with one line on stderr."""
+    command = "cleaner train " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "cleaner train"
+    try:
+        model = train(paths, ruleset, options, command, log=lambda m: print(m, file=sys.stderr))
+    except TrainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_model(model, output)
+    print(f"wrote {output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,112 @@
+"""The line model as data: fitted parameters read from a JSON file in a rules folder.
+
+Like a rule file, a model file is data a person can read and replace: feature
+names, their means and scales, the weights of a logistic regression, the
+thresholds of the decision, and how it was trained (command, data, figures
+cross-validated by site). No pickle: loading runs no code. The features
+themselves are computed by ``cleaner.stages.linemodel``; a file whose feature
+list is not the one this version computes is refused rather than misread.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODEL_FORMAT = 1
+MODEL_FILE = Path("models") / "lines.json"  # inside a rules folder; a later folder's file wins
+NEIGHBOURS = (-3, -2, -1, 1, 2, 3)  # the lines around a line whose own features it sees
+NEIGHBOUR_COLUMNS = ("log_words", "ends_sentence", "cap_share", "stop_share", "mean_word_len")
+OWN = ("log_words", "log_chars", "ends_sentence", "ends_colon", "ends_other_punct", "cap_share", "upper_share",
+       "digit_share", "symbol_share", "stop_share", "mean_word_len", "has_url", "has_separator", "starts_bullet",
+       "has_copyright")
+PLACE = ("rel_pos", "log_words_before", "log_words_after", "len_vs_median", "repeats", "comma_share",
+         "log_dist_dense", "in_prose_segment", "short", "one_word", "title_like", "has_date", "has_at", "has_quote")
+RUNS = ("log_run_words", "run_share", "log_run_rank", "in_longest_run", "log_run_lines", "log_dist_longest_run",
+        "before_longest_run", "after_longest_run", "longest_run_share")
+# The names of the columns stages.linemodel.features() computes, in order: the contract with a model file.
+FEATURES = (*OWN, *PLACE,
+            *(f"{name}@{offset:+d}" for offset in NEIGHBOURS for name in (*NEIGHBOUR_COLUMNS, "present")),
+            *RUNS)
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; str() is ``path: reason``."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How content scores become removals (see ``cleaner.stages.linemodel``)."""
+
+    inside: float  # inside the page's main region, a line goes below this score
+    outside: float  # outside it, a line goes below this score
+    region: float  # a line adds (score - region) * log(1 + words) to the region it sits in
+    min_lines: int  # pages with fewer kept lines are left alone: too little context to judge
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """A fitted line model: plain parameters, as its JSON file holds them."""
+
+    name: str
+    version: str
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]  # on standardised features: (x - mean) / scale
+    bias: float
+    decision: Decision
+    languages: tuple[str, ...] = ("English",)  # jusText stoplists the page's language is chosen from
+    training: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    path: str | None = field(default=None, compare=False)
+
+    @property
+    def id(self) -> str:
+        """The rule id its removals carry."""
+        return f"model/{self.name}"
+
+    @property
+    def stamp(self) -> str:
+        """What the header records when the model has judged a text: ``lines@3``."""
+        return f"{self.name}@{self.version}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
+                "learner": "logistic regression", "languages": list(self.languages),
+                "decision": {"inside": self.decision.inside, "outside": self.decision.outside,
+                             "region": self.decision.region, "min_lines": self.decision.min_lines},
+                "training": self.training, "features": list(self.features), "mean": list(self.mean),
+                "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
+
+
+def model_from_json(data: Any, path: str) -> LineModel:
+    """A LineModel from its JSON form; ModelError naming what is wrong."""
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{path}: not a line model of format {MODEL_FORMAT}")
+    try:
+        names = tuple(data["features"])
+        if names != FEATURES:
+            raise ModelError(f"{path}: its features are not the ones this cleaner computes; retrain it with "
+                             "`cleaner train`")
+        vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
+        if any(len(vector) != len(names) for vector in vectors) or 0.0 in vectors[1]:
+            raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
+        decision = Decision(**{key: data["decision"][key] for key in ("inside", "outside", "region", "min_lines")})
+        return LineModel(name=str(data["name"]), version=str(data["version"]), features=names,
+                         mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
+                         decision=decision, languages=tuple(data.get("languages") or ("English",)),
+                         training=dict(data.get("training") or {}), path=path)
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"{path}: {type(error).__name__}: {error}") from None
+
+
+def load_model(path: str | Path) -> LineModel:
+    """Read a model file; ModelError with the path and the reason when it cannot be used."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{path}: {error}") from None
+    return model_from_json(data, str(path))

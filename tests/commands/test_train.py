@@ -1,0 +1,61 @@
+"""``cleaner train``: labels, folds by site, a reproducible model file that cleaning can load."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cleaner.rulebook.linemodel import FEATURES, load_model
+from cleaner.rulebook.ruleset import load_ruleset
+from cleaner.commands.train import Page, folds_by_site, label_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ROOT / "fixtures" / "train" / "pages.jsonl"
+
+
+def test_labels_follow_the_gold_text():
+    gold = "The council voted on Tuesday to rebuild the sea wall.\n\nRebuilding starts in autumn."
+    lines = ["Home", "The council voted on Tuesday to rebuild the sea wall.", "Rebuilding starts in autumn.",
+             "Council budget vote delayed again"]
+    assert label_lines(lines, gold) == [0, 1, 1, 0]
+
+
+def test_no_site_sits_in_two_folds():
+    pages = [Page(["x"], [1], "x", site, "text") for site in ("a", "a", "b", "c", "c", "c", "d")]
+    folds = folds_by_site(pages, 3)
+    sites = [{pages[i].site for i in fold} for fold in folds]
+    assert sorted(i for fold in folds for i in fold) == list(range(len(pages)))
+    assert all(not (a & b) for n, a in enumerate(sites) for b in sites[n + 1:])
+
+
+def _train(out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cleaner", "train", str(PAGES), "-o", str(out), "--folds", "3"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_train_writes_a_model_that_cleaning_loads_and_says_how_it_was_made(tmp_path):
+    model_path = tmp_path / "rules" / "models" / "lines.json"
+    model_path.parent.mkdir(parents=True)
+    done = _train(model_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(model_path.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES) and len(data["weights"]) == len(FEATURES)
+    training = data["training"]
+    assert training["command"].startswith("cleaner train") and training["data"][0]["file"] == "pages.jsonl"
+    assert training["pages"] == 6 and training["sites"] == 6
+    assert set(training["cross_validated"]["all"]) == {"model", "no model"}
+    assert load_ruleset([tmp_path / "rules"]).model.weights == tuple(data["weights"])
+    again = tmp_path / "again.json"
+    assert _train(again).returncode == 0
+    assert json.loads(again.read_text())["weights"] == data["weights"]  # seeded: the same file twice
+
+
+def test_train_without_gold_pages_of_two_sites_fails_in_one_line(tmp_path):
+    one_site = tmp_path / "one.jsonl"
+    one_site.write_text(json.dumps({"url": "https://a.example/1", "text": "Home\nText.", "gold": "Text."}) + "\n")
+    done = subprocess.run([sys.executable, "-m", "cleaner", "train", str(one_site), "-o", str(tmp_path / "m.json")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "error: training needs pages with gold text from at least two sites"
+    assert not (tmp_path / "m.json").exists()

@@ -1,0 +1,130 @@
+"""The line model stage: features, verdicts, the decision, and its place in the pipeline."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cleaner.rulebook.linemodel import FEATURES, Decision, LineModel, ModelError, model_from_json
+from cleaner.rulebook.rulefile import RuleError
+from cleaner.rulebook.ruleset import load_ruleset, model_file
+from cleaner.stages.linemodel import features, judge, stoplist
+from cleaner.stages.pipeline import clean_source
+from cleaner.stages.reading import source_from_text
+from cleaner.stages.render import render
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = (ROOT / "fixtures" / "model" / "whole-page.txt").read_text(encoding="utf-8")
+ARTICLE = (ROOT / "fixtures" / "model" / "whole-page.article.txt").read_text(encoding="utf-8").splitlines()
+MENU = PAGE.splitlines()[:13]
+FOOTER = PAGE.splitlines()[-8:]
+
+
+def toy_model(**decision) -> LineModel:
+    """A hand-set model: long lines that end a sentence are content, the rest boilerplate."""
+    weights, mean = [0.0] * len(FEATURES), [0.0] * len(FEATURES)
+    for name, average in (("log_words", 2.0), ("ends_sentence", 0.5)):  # an average line: 6 words, half end a sentence
+        weights[FEATURES.index(name)], mean[FEATURES.index(name)] = 2.0, average
+    settings = {"inside": 0.5, "outside": 0.5, "region": 0.5, "min_lines": 4, **decision}
+    return LineModel(name="toy", version="1", features=FEATURES, mean=tuple(mean),
+                     scale=tuple([1.0] * len(FEATURES)), weights=tuple(weights), bias=-1.0,
+                     decision=Decision(**settings), path="toy.json")
+
+
+def test_features_give_one_named_column_each():
+    rows = features(["Home", "The council voted on Tuesday to rebuild the wall."], stoplist("English"))
+    assert [len(row) for row in rows] == [len(FEATURES)] * 2
+    ends = FEATURES.index("ends_sentence")
+    assert (rows[0][ends], rows[1][ends]) == (0.0, 1.0)
+    assert rows[1][FEATURES.index("stop_share")] > 0.3  # "on", "to", "the"
+
+
+def test_toy_model_takes_short_lines_and_says_why():
+    lines = ["Home", "World", *ARTICLE, "Privacy policy"]
+    verdicts = judge(toy_model(), lines)
+    assert [v.remove for v in verdicts] == [True, True] + [False] * len(ARTICLE) + [True]
+    assert verdicts[0].score < 0.5 < verdicts[2].score
+    assert "log_words" in verdicts[0].reasons and verdicts[2].reasons == ()
+
+
+def test_a_page_too_short_to_judge_is_left_alone():
+    assert not any(v.remove for v in judge(toy_model(min_lines=10), ["Home", "World", "Sport"]))
+
+
+def test_shipped_model_finds_the_article_of_a_whole_page(ruleset):
+    document = clean_source(source_from_text(PAGE), ruleset)
+    body = document.body
+    for paragraph in ARTICLE:  # never lose the article
+        assert paragraph in body
+    gone = [line for line in MENU + FOOTER if line not in body.splitlines()]
+    assert len(gone) >= 0.8 * len(MENU + FOOTER), gone
+    judged = [r for r in document.removals if r.rule == "model/lines"]
+    assert judged and all(r.score is not None and r.score < 0.5 and r.reasons for r in judged)
+    assert document.metadata["model"] == ruleset.model.stamp
+    assert document.removed_by_kind().get("boilerplate") == len(judged)
+
+
+def test_model_off_removes_nothing_the_rules_do_not(ruleset):
+    document = clean_source(source_from_text(PAGE), replace(ruleset, model=None))
+    assert not any(r.rule.startswith("model/") for r in document.removals)
+    assert "model" not in document.metadata
+
+
+def test_cleaning_the_output_again_changes_nothing(ruleset):
+    first = render(clean_source(source_from_text(PAGE, path="page.txt"), ruleset), "md")
+    second = render(clean_source(source_from_text(first, path="page.md"), ruleset), "md")
+    assert second == first
+
+
+def test_a_keep_rule_protects_a_line_from_the_model(tmp_path, ruleset):
+    folder = tmp_path / "rules" / "generic"
+    folder.mkdir(parents=True)
+    (folder / "keep.yaml").write_text(
+        "description: Lines of ours the model must not take.\n"
+        "rules:\n"
+        "  - id: desk\n    kind: content\n    action: keep\n    match: 'World'\n"
+        "    case: sensitive\n    tests:\n      protect: ['World']\n      keep: ['World news']\n",
+        encoding="utf-8")
+
+    def taken(rules) -> list[str]:
+        return [r.rule for r in clean_source(source_from_text(PAGE), rules).removals if r.text == "World"]
+
+    assert taken(ruleset) == ["model/lines"]
+    assert taken(load_ruleset([tmp_path / "rules"])) == []
+
+
+def test_a_user_model_file_overrides_the_shipped_one(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "lines.json").write_text(json.dumps(toy_model().to_json()), encoding="utf-8")
+    assert model_file([tmp_path]) == tmp_path / "models" / "lines.json"
+    assert load_ruleset([tmp_path]).model.name == "toy"
+    assert load_ruleset([tmp_path], model=False).model is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda d: d.update(features=d["features"][:-1]), "features are not the ones"),
+    (lambda d: d.update(weights=d["weights"][:3]), "one number per feature"),
+    (lambda d: d.pop("decision"), "KeyError"),
+    (lambda d: d.update(format=99), "not a line model"),
+])
+def test_a_broken_model_file_is_a_rule_error_naming_it(tmp_path, change, reason):
+    data = toy_model().to_json()
+    change(data)
+    (tmp_path / "models").mkdir()
+    path = tmp_path / "models" / "lines.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match=reason):
+        model_from_json(data, str(path))
+    with pytest.raises(RuleError) as error:
+        load_ruleset([tmp_path])
+    assert str(path) in str(error.value) and reason in str(error.value)
+
+
+def test_every_rule_example_kept_stays_kept_with_the_model(ruleset):
+    for rule in ruleset.generic_rules:
+        for line in rule.tests.get("keep", []):
+            body = clean_source(source_from_text(line), ruleset).body
+            assert not [r for r in clean_source(source_from_text(line), ruleset).removals
+                        if r.rule.startswith("model/")], (rule.id, line, body)
