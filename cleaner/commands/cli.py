@@ -362,14 +362,16 @@ def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> Non
               help="Gold paragraphs the decision may lose, beyond keeping every line (cross-validated share).")
 @click.option("--min-lines", type=click.IntRange(min=1), default=8, show_default=True,
               help="Pages with fewer kept lines are left alone.")
+@click.option("--min-short-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Pages with a smaller share of short lines (under 6 words) are left alone.")
 @click.option("--version", "model_version", default="1", show_default=True, help="Version recorded in the model file.")
 @RULES_OPTION
 def train(pages, output, text_fields, gold_field, url_field, html_field, folds, seed, c, max_lost, min_lines,
-          model_version, rule_dirs) -> None:
+          min_short_share, model_version, rule_dirs) -> None:
     """Train the line model on JSONL(.gz) PAGES that carry a page's text (or HTML) and its gold article text."""
     from .train import TrainOptions, main_command
 
     options = TrainOptions(text_fields=tuple(text_fields) or ("text",), gold_field=gold_field, url_field=url_field,
                            html_field=html_field, folds=folds, seed=seed, c=c, max_lost=max_lost,
-                           min_lines=min_lines, version=model_version)
+                           min_lines=min_lines, min_short_share=min_short_share, version=model_version)
     sys.exit(main_command(pages, output, _load(rule_dirs, model=False), options))

@@ -7,8 +7,8 @@ tokens sit in a 3-token run of the gold text (a short line: when the gold
 has it as a line). A logistic regression is fitted on the features of
 ``cleaner.stages.linemodel``; the decision's thresholds are chosen on
 out-of-fold scores (no site in two folds) for the best F1 whose loss of gold
-paragraphs stays within ``--max-lost`` of keeping every line, and which
-lowers no rendering's F1. The file
+paragraphs stays within ``--max-lost`` of keeping every line, over all the
+pages; the figures of each rendering (text field) are recorded beside. The file
 records the command, the data and those figures. Needs the ``train`` extra
 (scikit-learn); scoring pages later does not.
 """
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from ..rulebook.linemodel import FEATURES, Decision, LineModel
 from ..rulebook.ruleset import RuleSet
 from ..stages.document import Source
-from ..stages.linemodel import decide, features, page_language, scores, stoplist
+from ..stages.linemodel import decide, features, judges, page_language, scores, stoplist
 from ..stages.pipeline import html_stage, rule_pass
 
 INSTALL = "pip install 'cleaner[train]'"
@@ -57,6 +57,7 @@ class TrainOptions:
     c: float = 1.0
     max_lost: float = 0.02
     min_lines: int = 8
+    min_short_share: float = 0.0
     name: str = "lines"
     version: str = "1"
     languages: tuple[str, ...] = ("English",)
@@ -221,7 +222,7 @@ def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], option
         if not train:
             raise TrainError("cross-validation needs pages of at least two sites")
         parts = fit([r for i in train for r in rows[i]], [y for i in train for y in pages[i].labels], options)
-        model = _model(parts, Decision(0.5, 0.5, 0.5, 0), options)
+        model = _model(parts, Decision(0.5, 0.5, 0.5, 0, 0.0), options)
         for i in fold:
             found[i] = scores(model, pages[i].lines)
     return found
@@ -229,39 +230,25 @@ def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], option
 
 def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: TrainOptions
                     ) -> tuple[Decision, dict[str, float], dict[str, float]]:
-    """The decision of best F1 that makes no rendering worse; also its figures and the floor's.
-
-    For every text field (rendering) on its own, the decision must lose at
-    most ``max_lost`` more gold paragraphs than keeping every line, and must
-    not lower F1: extracted article text, nearly all content, must not pay
-    for what whole-page text gains.
-    """
-    groups = [[i for i, page in enumerate(pages) if page.field == field] for field in sorted({p.field for p in pages})]
-    scorers = [Scorer([pages[i] for i in group]) for group in groups]
-    everything = Scorer(pages)
-    keep_all = [[True] * len(page.lines) for page in pages]
-    floors = [scorer.figures([keep_all[i] for i in group]) for scorer, group in zip(scorers, groups)]
-    floor = everything.figures(keep_all)
-    best = (Decision(0.0, 0.0, 0.5, options.min_lines), floor)  # removing nothing always qualifies
-    for region in GRID_REGION:
-        for inside in GRID_INSIDE:
-            for outside in (o for o in GRID_OUTSIDE if o >= inside):
-                decision = Decision(inside, outside, region, options.min_lines)
-                kept = _kept(decision, pages, oof)
-                per_field = [scorer.figures([kept[i] for i in group]) for scorer, group in zip(scorers, groups)]
-                if all(r["lost"] <= f["lost"] + options.max_lost and r["F1"] >= f["F1"]
-                       for r, f in zip(per_field, floors)):
-                    result = everything.figures(kept)
-                    if result["F1"] > best[1]["F1"]:
-                        best = (decision, result)
+    """The decision of best F1 whose lost stays within max_lost of keeping every line; its figures and the floor's."""
+    scorer = Scorer(pages)
+    floor = scorer.figures([[True] * len(page.lines) for page in pages])
+    best = (Decision(0.0, 0.0, 0.5, options.min_lines, options.min_short_share), floor)  # removing nothing qualifies
+    for region, inside, outside in ((r, i, o) for r in GRID_REGION for i in GRID_INSIDE for o in GRID_OUTSIDE):
+        if outside < inside:
+            continue
+        decision = Decision(inside, outside, region, options.min_lines, options.min_short_share)
+        result = scorer.figures(_kept(decision, pages, oof))
+        if result["lost"] <= floor["lost"] + options.max_lost and result["F1"] > best[1]["F1"]:
+            best = (decision, result)
     return best[0], best[1], floor
 
 
 def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]]) -> list[list[bool]]:
     probe = _model(([0.0] * len(FEATURES), [1.0] * len(FEATURES), [0.0] * len(FEATURES), 0.0), decision,
                    TrainOptions())
-    return [[True] * len(page.lines) if len(page.lines) < decision.min_lines
-            else [not gone for gone in decide(probe, page.lines, s)] for page, s in zip(pages, oof)]
+    return [[not gone for gone in decide(probe, page.lines, s)] if judges(probe, page.lines)
+            else [True] * len(page.lines) for page, s in zip(pages, oof)]
 
 
 def by_field(pages: Sequence[Page], kept: Sequence[Sequence[bool]]) -> dict[str, dict[str, float]]:
@@ -306,7 +293,7 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
         "lines": sum(len(page.lines) for page in pages),
         "options": {"text_fields": list(options.text_fields), "gold_field": options.gold_field,
                     "folds": options.folds, "seed": options.seed, "C": options.c, "max_lost": options.max_lost,
-                    "min_lines": options.min_lines},
+                    "min_lines": options.min_lines, "min_short_share": options.min_short_share},
         "labels": f"a line is content when most of its tokens sit in a {LABEL_GRAM}-token run of the gold text",
         "cross_validated": {"how": f"{options.folds} folds by site; the decision's thresholds chosen on these "
                                    "out-of-fold scores",

@@ -43,6 +43,7 @@ class Decision:
     outside: float  # outside it, a line goes below this score
     region: float  # a line adds (score - region) * log(1 + words) to the region it sits in
     min_lines: int  # pages with fewer kept lines are left alone: too little context to judge
+    min_short_share: float = 0.0  # pages with a smaller share of short lines are left alone: article text already
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class LineModel:
         return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
                 "learner": "logistic regression", "languages": list(self.languages),
                 "decision": {"inside": self.decision.inside, "outside": self.decision.outside,
-                             "region": self.decision.region, "min_lines": self.decision.min_lines},
+                             "region": self.decision.region, "min_lines": self.decision.min_lines,
+                "min_short_share": self.decision.min_short_share},
                 "training": self.training, "features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
 
@@ -92,7 +94,8 @@ def model_from_json(data: Any, path: str) -> LineModel:
         vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
         if any(len(vector) != len(names) for vector in vectors) or 0.0 in vectors[1]:
             raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
-        decision = Decision(**{key: data["decision"][key] for key in ("inside", "outside", "region", "min_lines")})
+        decision = Decision(**{key: data["decision"][key]
+                               for key in ("inside", "outside", "region", "min_lines", "min_short_share")})
         return LineModel(name=str(data["name"]), version=str(data["version"]), features=names,
                          mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
                          decision=decision, languages=tuple(data.get("languages") or ("English",)),

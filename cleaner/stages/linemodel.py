@@ -211,9 +211,22 @@ def scores(model: LineModel, lines: Sequence[str]) -> list[float]:
     return [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
 
 
-def judge(model: LineModel, lines: Sequence[str]) -> list[Verdict]:
-    """A verdict per line; nothing goes on a page too short to judge."""
+def judges(model: LineModel, lines: Sequence[str]) -> bool:
+    """Whether the model reads this page at all: long enough, and not already mostly article lines.
+
+    Extracted article text (what trafilatura or a careful scraper gives) is
+    long lines almost throughout; whole-page text is full of short ones. On
+    the first the model found nothing to gain that was worth a paragraph.
+    """
     if len(lines) < model.decision.min_lines:
+        return False
+    short = sum(1 for text in lines if text.count(" ") + 1 < RUN_WORDS)
+    return short >= model.decision.min_short_share * len(lines)
+
+
+def judge(model: LineModel, lines: Sequence[str]) -> list[Verdict]:
+    """A verdict per line; nothing goes on a page the model does not read (see judges())."""
+    if not judges(model, lines):
         return [Verdict(1.0, False) for _ in lines]
     weights, bias = _coefficients(model)
     rows = features(lines, stoplist(page_language(lines, model.languages)))

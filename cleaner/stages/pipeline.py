@@ -157,8 +157,13 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     return lines, sites, warnings, known
 
 
-def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: dict[str, Any]) -> str | None:
+def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: dict[str, Any],
+           extracted: bool) -> str | None:
     """Let the line model judge the lines the rules kept; the model's stamp for the header, or None.
+
+    Not on the text of HTML input: trafilatura has found the article there
+    already, and the model, trained on text alone, lost more paragraphs of it
+    than it gained (bench/RESULTS.md); DOM features are its next step.
 
     The title and section lines extract() is about to move to the header are
     metadata, not the model's to take. A text whose header says a model
@@ -168,7 +173,7 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: di
     """
     if prior.get("model"):
         return str(prior["model"])
-    if ruleset.model is None:
+    if ruleset.model is None or extracted:
         return None
     apply_model(ruleset.model, lines, spare=_heads(lines, known, ruleset.lexicons))
     return ruleset.model.stamp
@@ -180,7 +185,7 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     lines, sites, warnings, known = rule_pass(source, ruleset)
-    judged = _judge(ruleset, lines, known, source.prior)
+    judged = _judge(ruleset, lines, known, source.prior, extracted=extraction is not None)
     found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)

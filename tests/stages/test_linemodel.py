@@ -49,6 +49,12 @@ def test_toy_model_takes_short_lines_and_says_why():
     assert "log_words" in verdicts[0].reasons and verdicts[2].reasons == ()
 
 
+def test_article_text_without_short_lines_is_left_alone():
+    lines = ["Home", "World", *ARTICLE, "Privacy policy"]  # 3 short lines of 9
+    assert any(v.remove for v in judge(toy_model(min_short_share=0.3), lines))
+    assert not any(v.remove for v in judge(toy_model(min_short_share=0.4), lines))
+
+
 def test_a_page_too_short_to_judge_is_left_alone():
     assert not any(v.remove for v in judge(toy_model(min_lines=10), ["Home", "World", "Sport"]))
 
