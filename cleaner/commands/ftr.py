@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..rulebook.index import write_index
+from ..stages.htmlmeta import split_top_level
 
 IMPORT_MARK = "# Imported from FiveFilters ftr-site-config"
 LICENSE = "CC0-1.0"
@@ -195,30 +196,12 @@ def xpath_problem(expr: str) -> str | None:
     return None
 
 
-def _top_level_branches(expr: str) -> list[str]:
-    """Split a union ``a | b`` at the ``|`` outside brackets and quotes."""
-    branches, depth, quote, start = [], 0, None, 0
-    for i, char in enumerate(expr):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(expr[start:i])
-            start = i + 1
-    return branches + [expr[start:]]
-
-
 _NON_ELEMENT_END = re.compile(r"/\s*(?:@[\w.:*-]+|attribute::[\w.:*-]+|text\(\))[\s)]*$")
 
 
 def removes_non_elements(expr: str) -> bool:
     """True when a branch of ``expr`` ends on attributes or text: FTR 3.8 strips those, remove_xpath cannot."""
-    return any(_NON_ELEMENT_END.search(branch.strip()) for branch in _top_level_branches(expr))
+    return any(_NON_ELEMENT_END.search(branch.strip()) for branch in split_top_level(expr, "|"))
 
 
 def _literal(value: str) -> str:

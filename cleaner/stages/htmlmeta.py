@@ -234,7 +234,7 @@ def parse_path(source: str) -> Path | None:
     XPaths are made of; anything else (another axis, a position, ``and``) is
     not read, so its answer could not differ from lxml's.
     """
-    steps = [_parse_step(part) for part in _split(" ".join(source.split()), "|")]
+    steps = [_parse_step(part) for part in split_top_level(" ".join(source.split()), "|")]
     return None if None in steps else Path(tuple(steps))
 
 
@@ -243,7 +243,7 @@ def _parse_step(source: str) -> Step | None:
     bodies = None if step is None else _predicates(source[step.end():])
     if bodies is None:
         return None
-    predicates = [[_parse_test(test) for test in _split(body, " or ")] for body in bodies]
+    predicates = [[_parse_test(test) for test in split_top_level(body, " or ")] for body in bodies]
     if any(None in tests for tests in predicates):
         return None
     return Step(step[1] == ".//", step[2], tuple(map(tuple, predicates)))
@@ -281,14 +281,21 @@ def _parse_test(source: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _split(source: str, separator: str) -> list[str]:
-    """``source`` split on ``separator`` where it stands outside quotes, brackets and parentheses."""
-    parts, depth, quoted, start = [], 0, False, 0
+def split_top_level(source: str, separator: str) -> list[str]:
+    """``source`` split on ``separator`` where it stands outside quotes (either kind), brackets and parentheses.
+
+    One splitter for every XPath we read (a union's ``|``, a predicate's ``or``),
+    so a ``|`` inside ``"a|b"`` never splits a path here and not there.
+    """
+    parts, depth, quote, start = [], 0, "", 0
     for at, char in enumerate(source):
-        quoted = quoted != (char == "'")
-        if not quoted:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        else:
             depth += (char in "([") - (char in ")]")
-            if depth == 0 and source.startswith(separator, at) and at >= start:
+            if depth == 0 and at >= start and source.startswith(separator, at):
                 parts.append(source[start:at])
                 start = at + len(separator)
     return [*parts, source[start:]]

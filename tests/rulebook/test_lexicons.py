@@ -11,7 +11,7 @@ from cleaner.commands.learn import guess_kind
 from cleaner.rulebook.lexicons import NAMES, read_lexicon
 from cleaner.rulebook.rulefile import RuleError
 from cleaner.rulebook.ruleset import load_ruleset, shipped_rules_dir
-from cleaner.stages.html import _byline_prefix
+from cleaner.stages.html.imported import _byline_prefix
 from cleaner.stages.metadata import agency_name, find_dateline, people_from_credits
 
 LEDE = "OSLO, Jan. 18 (NTB) - The Norwegian government said on Thursday it would raise its defence budget."

@@ -142,7 +142,7 @@ def test_clean_mixed_folder(tmp_path):
 def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     from lxml import html as lxml_html
 
-    from cleaner.stages.html import ClassIndex, _compiled
+    from cleaner.stages.html.dom import ClassIndex, _compiled
 
     tree = lxml_html.fromstring(
         '<html><body><div class="share bar" id="top"><p class="share share" data-ad="a1">a</p></div>'
@@ -173,7 +173,7 @@ def test_class_index_answers_imported_token_xpaths_as_xpath_does():
     from lxml import html as lxml_html
 
     from cleaner.commands.ftr import strip_id_or_class_xpath
-    from cleaner.stages.html import ClassIndex, _compiled
+    from cleaner.stages.html.dom import ClassIndex, _compiled
 
     tree = lxml_html.fromstring(
         '<html><body><div class="tools" id="a"><p id="tools x">a</p></div><p class="toolsbar">b</p>'

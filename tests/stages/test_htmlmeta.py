@@ -12,7 +12,8 @@ from trafilatura.metadata import extract_author as trafilatura_author
 
 from cleaner.stages.html import parse
 from cleaner.stages.reading import read_source
-from cleaner.stages.htmlmeta import AttributeIndex, author_attributes, extract_author, parse_path, select
+from cleaner.stages.htmlmeta import (AttributeIndex, author_attributes, extract_author, parse_path, select,
+                                     split_top_level)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "fixtures").rglob("*.html"))
@@ -138,3 +139,16 @@ def test_select_reads_below_the_tree_as_lxml_reads_a_copy_of_it():
 ])
 def test_parse_path_reads_only_what_select_answers_exactly(source):
     assert parse_path(source) is None
+
+
+@pytest.mark.parametrize("source, separator, parts", [
+    ("//a | //b", "|", ["//a ", " //b"]),
+    ("//a[@x='1|2'] | //b", "|", ["//a[@x='1|2'] ", " //b"]),  # a | in single quotes is text
+    ('//a[@x="1|2"]|//b', "|", ['//a[@x="1|2"]', "//b"]),  # ... and in double quotes
+    ("""//a[@x="it's|"]|//b[@y='say "|"']""", "|", ["""//a[@x="it's|"]""", """//b[@y='say "|"']"""]),  # one kind in the other
+    ("//a[b[c|d]]|//e[f(g|h)]", "|", ["//a[b[c|d]]", "//e[f(g|h)]"]),  # nested brackets and parentheses
+    ("//a[@x='a or b' or c[d or e]]", " or ", ["//a[@x='a or b' or c[d or e]]"]),  # top level only
+    ("@x='a or b' or self::p", " or ", ["@x='a or b'", "self::p"]),
+])
+def test_split_top_level_splits_outside_quotes_and_brackets(source, separator, parts):
+    assert split_top_level(source, separator) == parts
