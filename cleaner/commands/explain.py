@@ -22,7 +22,7 @@ from typing import Iterable
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.textform import normalise
 from ..stages.document import Document, DomRemoval, Removal, Source
-from ..stages.pipeline import clean_source, html_stage
+from ..stages.pipeline import clean_source
 from ..stages.render import render
 
 # Colours per kind, shared by the terminal and the HTML page; kinds not listed use DEFAULT_COLOUR.
@@ -59,13 +59,6 @@ class Explanation:
     @property
     def dom_removals(self) -> list[DomRemoval]:
         return self.document.dom_removals
-
-
-def _input_text(source: Source, ruleset: RuleSet) -> str:
-    """The normalised text the text rules saw (for HTML: the extraction after DOM rules)."""
-    if source.html is not None:
-        source = html_stage(source, ruleset)[0]
-    return normalise(source.text)
 
 
 def _state(whole: Removal | None, strips: list[Removal]) -> str:
@@ -117,7 +110,7 @@ def rule_locations(ruleset: RuleSet) -> dict[str, str]:
 def explain_source(source: Source, ruleset: RuleSet) -> Explanation:
     """Clean ``source`` exactly as ``cleaner clean`` does and pair each input line with its fate."""
     document = clean_source(source, ruleset)
-    lines = explained_lines(_input_text(source, ruleset), document.removals)
+    lines = explained_lines(normalise(document.text_seen), document.removals)
     locations = rule_locations(ruleset)
     for removal in document.removals:  # site files found through the lazy ftr index are not in ruleset.files
         if removal.rule not in locations and removal.rule_file:

@@ -63,6 +63,7 @@ class Document:
     dom_removals: list[DomRemoval] = field(default_factory=list)  # HTML input: elements dropped before extraction
     record: dict[str, Any] | None = None  # JSONL input: the record, merged into the output by render
     text_field: str = "text"
+    text_seen: str = ""  # the text the text stage read (for HTML: the extraction), which explain pairs lines with
 
     @property
     def status(self) -> str:

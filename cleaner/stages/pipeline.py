@@ -218,4 +218,4 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     matched = [f"{m.file.name} ({m.reason})" for m in sites]
     return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched,
                     dom_removals=list(extraction.removals) if extraction else [], record=source.record,
-                    text_field=source.text_field)
+                    text_field=source.text_field, text_seen=source.text)

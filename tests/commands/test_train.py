@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cleaner.rulebook.linemodel import FEATURES, load_model
+from cleaner.rulebook.linemodel import FEATURES
 from cleaner.rulebook.ruleset import load_ruleset
 from cleaner.commands.train import Page, folds_by_site, label_lines
 
