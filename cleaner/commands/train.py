@@ -245,9 +245,8 @@ def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: 
 
 
 def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]]) -> list[list[bool]]:
-    probe = _model(([0.0] * len(FEATURES), [1.0] * len(FEATURES), [0.0] * len(FEATURES), 0.0), decision,
-                   TrainOptions())
-    return [[not gone for gone in decide(probe, page.lines, s)] if judges(probe, page.lines)
+    """What the model would keep of each page under ``decision``, from scores already computed."""
+    return [[not gone for gone in decide(decision, page.lines, s)] if judges(decision, page.lines)
             else [True] * len(page.lines) for page, s in zip(pages, oof)]
 
 

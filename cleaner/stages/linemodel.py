@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from ..rulebook.linemodel import NEIGHBOUR_COLUMNS, NEIGHBOURS, OWN, LineModel
+from ..rulebook.linemodel import NEIGHBOUR_COLUMNS, NEIGHBOURS, OWN, Decision, LineModel
 from .document import Removal
 from .text import Line
 
@@ -206,40 +206,41 @@ class Verdict:
 
 def scores(model: LineModel, lines: Sequence[str]) -> list[float]:
     """The content probability of each line (``lines``: normalised, non-blank)."""
+    return _scored(model, lines)[1]
+
+
+def _scored(model: LineModel, lines: Sequence[str]) -> tuple[list[list[float]], list[float]]:
+    """Each line's feature row and content probability."""
     weights, bias = _coefficients(model)
     rows = features(lines, stoplist(page_language(lines, model.languages)))
-    return [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
+    return rows, [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
 
 
-def judges(model: LineModel, lines: Sequence[str]) -> bool:
+def judges(decision: Decision, lines: Sequence[str]) -> bool:
     """Whether the model reads this page at all: long enough, and not already mostly article lines.
 
     Extracted article text (what trafilatura or a careful scraper gives) is
     long lines almost throughout; whole-page text is full of short ones. On
     the first the model found nothing to gain that was worth a paragraph.
     """
-    if len(lines) < model.decision.min_lines:
+    if len(lines) < decision.min_lines:
         return False
     short = sum(1 for text in lines if text.count(" ") + 1 < RUN_WORDS)
-    return short >= model.decision.min_short_share * len(lines)
+    return short >= decision.min_short_share * len(lines)
 
 
 def judge(model: LineModel, lines: Sequence[str]) -> list[Verdict]:
     """A verdict per line; nothing goes on a page the model does not read (see judges())."""
-    if not judges(model, lines):
+    if not judges(model.decision, lines):
         return [Verdict(1.0, False) for _ in lines]
-    weights, bias = _coefficients(model)
-    rows = features(lines, stoplist(page_language(lines, model.languages)))
-    content = [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
-    verdicts = []
-    for row, score, remove in zip(rows, content, decide(model, lines, content)):
-        verdicts.append(Verdict(score, remove, _reasons(model, row, weights) if remove else ()))
-    return verdicts
+    rows, content = _scored(model, lines)
+    weights = _coefficients(model)[0]
+    return [Verdict(score, remove, _reasons(model, row, weights) if remove else ())
+            for row, score, remove in zip(rows, content, decide(model.decision, lines, content))]
 
 
-def decide(model: LineModel, lines: Sequence[str], content: Sequence[float]) -> list[bool]:
+def decide(decision: Decision, lines: Sequence[str], content: Sequence[float]) -> list[bool]:
     """Which lines go, from their scores: the main region's lines need less to stay."""
-    decision = model.decision
     words = [text.count(" ") + 1 for text in lines]
     first, last = _best_segment([(s - decision.region) * math.log1p(n) for s, n in zip(content, words)])
     return [s < (decision.inside if first <= index <= last else decision.outside)
