@@ -35,7 +35,7 @@ from typing import Iterator, Sequence
 from ..atomic import write_atomic
 from ..batch.files import iter_inputs
 from ..rulebook.rulefile import RuleError
-from ..rulebook.ruleset import RuleSet, load_ruleset, shipped_rules_dir
+from ..rulebook.ruleset import RuleSet, load_ruleset, shipped_rules_dir, without_kinds
 from ..rulebook.textform import normalise
 from ..stages.document import Document
 from ..stages.pipeline import clean_source
@@ -43,7 +43,7 @@ from ..stages.reading import InputError, decode, source_from_text
 from ..stages.render import render
 from .checkoptions import OPTIONS
 from .fastcheck import remember
-from .settings import ConfigError, load_config, without_kinds
+from .settings import ConfigError, load_config
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ruleset = _ruleset(args)
     except (RuleError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("\n".join(f"error: {line}" for line in str(exc).splitlines()), file=sys.stderr)  # a problem a line
         return 2
     code = 0
     for path in _files(args.paths):

@@ -82,7 +82,7 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, j
     """Clean files and folders (recursively) of scraped articles."""
     from ..batch.model import BatchOptions
     from ..batch.run import run_batch
-    from .settings import without_kinds
+    from ..rulebook.ruleset import without_kinds
 
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
@@ -144,7 +144,8 @@ def _config():
     try:
         return load_config()
     except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
+        for line in str(exc).splitlines():  # every problem of the file, a line each
+            click.echo(f"error: {line}", err=True)
         sys.exit(2)
 
 

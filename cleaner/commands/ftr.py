@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..rulebook.index import write_index
+from ..rulebook.selectors import token_xpath
 from ..stages.htmlmeta import split_top_level
 
 IMPORT_MARK = "# Imported from FiveFilters ftr-site-config"
@@ -211,9 +212,7 @@ def _literal(value: str) -> str:
 
 def strip_id_or_class_xpath(name: str) -> str:
     """FTR 3.x / Graby's expression: a whole class or id token equal to ``name`` (not a substring)."""
-    name = _literal(name)
-    return (f"//*[contains(concat(' ',normalize-space(@class),' '),' {name} ') or "
-            f"contains(concat(' ',normalize-space(@id),' '),' {name} ')]")
+    return token_xpath(_literal(name))
 
 
 def strip_image_src_xpath(fragment: str) -> str:

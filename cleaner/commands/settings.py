@@ -4,24 +4,25 @@ Found like ruff finds its settings: from the current folder upwards, the first
 folder holding a ``cleaner.toml``, or a ``pyproject.toml`` with a
 ``[tool.cleaner]`` table, wins (``cleaner.toml`` first within one folder).
 Relative rule folders are relative to that file. Unknown keys and wrong types
-are errors (exit 2), because a misspelt key silently ignored is a setting the
-user believes in and does not have.
+are errors (exit 2), all of a file's at once, each with its line and a
+"did you mean" where a known name is close, because a misspelt key silently
+ignored is a setting the user believes in and does not have.
 """
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..rulebook.ruleset import RuleSet
+from ..rulebook.rulefile import RULE_KINDS, did_you_mean
 from ..stages.render import FORMATS
 
 FIELD_NAMES = ("url", "html", "text")  # JSONL record fields the reader looks for
 
 
 class ConfigError(Exception):
-    """A settings file that cannot be used; str() is 'path: reason'."""
+    """A settings file that cannot be used; str() is one 'path[:line]: reason' line per problem."""
 
 
 @dataclass(frozen=True)
@@ -64,45 +65,96 @@ def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None
     return None
 
 
-def _expect(path: Path, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+KEYS = ("rules", "format", "exclude-kinds", "jobs", "site-rules", "model", "fields")
+
+
+class _Problems:
+    """The problems of one settings file, each 'path:line: reason' (line where the key is found)."""
+
+    def __init__(self, path: Path):
+        self.path, self.found = path, []
+        try:
+            self.lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            self.lines = []
+
+    def add(self, key: str, reason: str) -> None:
+        line = next((n for n, text in enumerate(self.lines, start=1)
+                     if text.lstrip().startswith((f"{key} ", f"{key}=", f'"{key}"'))), None)
+        self.found.append(f"{self.path}:{line}: {reason}" if line else f"{self.path}: {reason}")
+
+
+def _expect(problems: _Problems, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> bool:
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise ConfigError(f"{path}: '{key}' must be {what}, not {value!r}")
-    return value
+        problems.add(key, f"'{key}' must be {what}, not {value!r}")
+        return False
+    return True
 
 
-def _string_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    _expect(path, key, value, list, "a list of strings")
-    return tuple(_expect(path, key, item, str, "a list of strings") for item in value)
+def _string_list(problems: _Problems, key: str, value: Any) -> tuple[str, ...] | None:
+    if _expect(problems, key, value, list, "a list of strings") and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    if isinstance(value, list):
+        problems.add(key, f"'{key}' must be a list of strings, not {value!r}")
+    return None
+
+
+def _kinds(problems: _Problems, key: str, value: Any) -> tuple[str, ...] | None:
+    """exclude-kinds: rule kinds the schema knows; a typo would exclude nothing and say nothing."""
+    kinds = _string_list(problems, key, value)
+    for kind in kinds or ():
+        if kind not in RULE_KINDS:
+            problems.add(key, f"unknown kind '{kind}' in '{key}'{did_you_mean(kind, RULE_KINDS)} "
+                              f"(known: {', '.join(RULE_KINDS)})")
+    return kinds
+
+
+def _parse(problems: _Problems, path: Path, key: str, value: Any) -> dict[str, Any]:
+    """The Config fields of one key (none when it is wrong: the problem is noted)."""
+    if key == "rules":
+        rules = _string_list(problems, key, value)
+        return {} if rules is None else {"rules": tuple(path.parent / p for p in rules)}
+    if key == "format":
+        if value in FORMATS:
+            return {"format": value}
+        problems.add(key, f"'format' must be one of {', '.join(FORMATS)}, not {value!r}"
+                          f"{did_you_mean(str(value), FORMATS)}")
+    elif key == "exclude-kinds":
+        kinds = _kinds(problems, key, value)
+        return {} if kinds is None else {"exclude_kinds": kinds}
+    elif key == "jobs":
+        if _expect(problems, key, value, int, "a positive integer"):
+            if value >= 1:
+                return {"jobs": value}
+            problems.add(key, f"'jobs' must be a positive integer, not {value!r}")
+    elif key in ("site-rules", "model"):
+        if _expect(problems, key, value, bool, "true or false"):
+            return {key.replace("-", "_"): value}
+    elif key == "fields":
+        return _fields(problems, key, value)
+    else:
+        problems.add(key, f"unknown key '{key}'{did_you_mean(key, KEYS)}")
+    return {}
+
+
+def _fields(problems: _Problems, key: str, value: Any) -> dict[str, Any]:
+    if not _expect(problems, key, value, dict, "a table like {text = \"content\"}"):
+        return {}
+    for unknown in sorted(set(value) - set(FIELD_NAMES)):
+        problems.add(key, f"unknown field '{unknown}' in 'fields'{did_you_mean(unknown, FIELD_NAMES)} "
+                          f"(known: {', '.join(FIELD_NAMES)})")
+    good = {k: v for k, v in value.items() if k in FIELD_NAMES and _expect(problems, f"fields.{k}", v, str, "a string")}
+    return {"fields": good}
 
 
 def parse_config(path: Path, table: dict[str, Any]) -> Config:
-    """Check and convert one ``[tool.cleaner]`` table (or a whole ``cleaner.toml``)."""
+    """Check and convert one ``[tool.cleaner]`` table (or a whole ``cleaner.toml``); every problem at once."""
+    problems = _Problems(path)
     settings: dict[str, Any] = {"path": path}
     for key, value in table.items():
-        if key == "rules":
-            settings["rules"] = tuple((path.parent / p) for p in _string_list(path, key, value))
-        elif key == "format":
-            if value not in FORMATS:
-                raise ConfigError(f"{path}: 'format' must be one of {', '.join(FORMATS)}, not {value!r}")
-            settings["format"] = value
-        elif key == "exclude-kinds":
-            settings["exclude_kinds"] = _string_list(path, key, value)
-        elif key == "jobs":
-            if _expect(path, key, value, int, "a positive integer") < 1:
-                raise ConfigError(f"{path}: 'jobs' must be a positive integer, not {value!r}")
-            settings["jobs"] = value
-        elif key == "site-rules":
-            settings["site_rules"] = _expect(path, key, value, bool, "true or false")
-        elif key == "model":
-            settings["model"] = _expect(path, key, value, bool, "true or false")
-        elif key == "fields":
-            _expect(path, key, value, dict, "a table like {text = \"content\"}")
-            unknown = sorted(set(value) - set(FIELD_NAMES))
-            if unknown:
-                raise ConfigError(f"{path}: unknown field '{unknown[0]}' in 'fields' (known: {', '.join(FIELD_NAMES)})")
-            settings["fields"] = {k: _expect(path, f"fields.{k}", v, str, "a string") for k, v in value.items()}
-        else:
-            raise ConfigError(f"{path}: unknown key '{key}'")
+        settings.update(_parse(problems, path, key, value))
+    if problems.found:
+        raise ConfigError("\n".join(problems.found))
     return Config(**settings)
 
 
@@ -110,26 +162,3 @@ def load_config(start: Path | None = None) -> Config:
     """The settings in force for ``start``; an empty Config when there is no settings file."""
     found = find_config(start)
     return parse_config(*found) if found else Config()
-
-
-def without_kinds(ruleset: RuleSet, kinds: tuple[str, ...] | list[str]) -> RuleSet:
-    """The rule set minus every rule of these kinds; the digest says so (resume keys change)."""
-    if not kinds:
-        return ruleset
-    import hashlib
-
-    excluded = set(kinds)
-    files = {id(f): replace(f, rules=tuple(r for r in f.rules if r.kind not in excluded)) for f in ruleset.files}
-
-    def same(f):
-        return files.get(id(f), f)
-
-    return replace(
-        ruleset,
-        files=tuple(same(f) for f in ruleset.files),
-        generic_rules=tuple(r for r in ruleset.generic_rules if r.kind not in excluded),
-        sites=tuple(same(f) for f in ruleset.sites),
-        exact_index={k: same(f) for k, f in ruleset.exact_index.items()},
-        parent_index={k: same(f) for k, f in ruleset.parent_index.items()},
-        digest=hashlib.sha256(f"{ruleset.digest}|without {sorted(excluded)}".encode()).hexdigest(),
-    )

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from typing import Callable, Iterable, TypeVar
 
     T = TypeVar("T")
-_CODE = ("rulefile.py", "gates.py", "ruleset.py", "lexicons.py", "linemodel.py", "cache.py",
-         "schema/rule-file.schema.json", "schema/lexicon.schema.json")
+_CODE = ("rulefile.py", "gates.py", "ruleset.py", "index.py", "selectors.py", "lexicons.py", "linemodel.py",
+         "cache.py", "schema/rule-file.schema.json", "schema/lexicon.schema.json")
 
 
 def cache_dir() -> Path:

@@ -1,37 +1,98 @@
-"""Lazy domain index over the imported FiveFilters rule files (``rules/ftr``).
+"""Which rule file a host belongs to: one domain-index type for shipped, user and imported files.
 
-Parsing ~1,900 YAML files with ruamel and validating them with jsonschema at
-every start would cost seconds, yet one document needs at most one of them. So
-the importer writes ``index.json`` (domain -> file name, per subdomain mode)
-next to the files, and a lookup reads that small JSON file once and parses only
-the rule file the host needs, caching it.
+A site file claims domains for the host itself (``exact``) and for the hosts
+below it (``parent``), as its ``subdomains`` mode says. A lookup walks from
+the host up to its registrable domain by the public suffix list (tldextract's
+bundled snapshot, never fetched): ``news.example.co.uk`` tries itself and
+``example.co.uk``, never ``co.uk``. The imported FiveFilters files (~1,900
+under ``rules/ftr``) are too many to parse at every start, so the importer
+writes their index as ``index.json`` and a lookup parses only the file a host
+needs (:class:`FtrIndex`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Generic, Iterable, Iterator, Mapping, TypeVar
 
 from .rulefile import RuleError, RuleFile, load_rule_file
 
 INDEX_NAME = "index.json"
 INDEX_FORMAT = 1
 
+K = TypeVar("K")
 
-class FtrIndex:
-    """Domain -> rule file maps of one ftr folder, loading each rule file on first use.
 
-    ``exact`` holds the hosts a file matches itself (subdomains include/exclude),
-    ``parent`` the domains whose subdomains it matches (include/only): the same
-    split as ``RuleSet.exact_index`` / ``RuleSet.parent_index``.
+def candidate_domains(host: str) -> list[str]:
+    """The host, then each parent domain (``a.b.example.com`` -> ... ``example.com``)."""
+    labels = host.lower().strip(".").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def claims(domains: Iterable[str], subdomains: str) -> Iterator[tuple[bool, str]]:
+    """(exact, domain) for each role a file's domain takes: the host itself, its subdomains, or both.
+
+    ``include`` (default) both; ``exclude`` the listed hosts only; ``only``
+    the subdomains but not the domain itself (FiveFilters' ``.example.com`` files).
+    """
+    for domain in domains:
+        if subdomains != "only":
+            yield True, domain
+        if subdomains != "exclude":
+            yield False, domain
+
+
+@dataclass(frozen=True)
+class DomainIndex(Generic[K]):
+    """Domain -> (precedence, key) of the file claiming it, for the host itself and for hosts below it.
+
+    The key is whatever names a file to its owner: a position in a RuleSet's
+    sites, a file name in an ftr folder.
     """
 
-    def __init__(self, directory: Path, exact: Mapping[str, str], parent: Mapping[str, str], digest: str):
+    exact: Mapping[str, tuple[int, K]]
+    parent: Mapping[str, tuple[int, K]]
+
+    @classmethod
+    def build(cls, files: Iterable[tuple[K, int, Iterable[str], str]]) -> DomainIndex[K]:
+        """The index of (key, precedence, domains, subdomains mode) entries, given highest precedence first.
+
+        The first file to claim a domain in a role keeps it.
+        """
+        exact: dict[str, tuple[int, K]] = {}
+        parent: dict[str, tuple[int, K]] = {}
+        for key, rank, domains, mode in files:
+            for is_exact, domain in claims(domains, mode):
+                (exact if is_exact else parent).setdefault(domain, (rank, key))
+        return cls(exact, parent)
+
+    def lookup(self, host: str) -> tuple[K, str] | None:
+        """(key, matched domain) for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com).
+
+        Precedence beats specificity: a file of higher precedence naming
+        ``reuters.com`` wins over one of lower precedence naming
+        ``www.reuters.com``; between equals the most specific domain wins.
+        """
+        best: tuple[int, K, str] | None = None
+        for i, candidate in enumerate(candidate_domains(host)):
+            found = (self.exact if i == 0 else self.parent).get(candidate)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = (found[0], found[1], candidate)
+        return (best[1], best[2]) if best else None
+
+    def keys(self) -> set[K]:
+        return {key for _, key in (*self.exact.values(), *self.parent.values())}
+
+
+class FtrIndex:
+    """The imported FiveFilters files of one folder, by domain, each file parsed on first use."""
+
+    def __init__(self, directory: Path, domains: DomainIndex[str], digest: str):
         self.directory = directory
-        self.exact = dict(exact)
-        self.parent = dict(parent)
+        self.domains = domains
         self.digest = digest  # sha256 over every indexed file: part of a resume key
         self._loaded: dict[str, RuleFile] = {}
 
@@ -46,26 +107,17 @@ class FtrIndex:
             raise RuleError(path, None, f"cannot read ftr index ({exc}); regenerate with cleaner rules import-ftr") from None
         if not isinstance(data, dict) or data.get("format") != INDEX_FORMAT:
             raise RuleError(path, None, f"not an ftr index of format {INDEX_FORMAT}; regenerate with cleaner rules import-ftr")
-        return cls(directory, data["exact"], data["parent"], data["digest"])
-
-    def lookup(self, domain: str, *, exact: bool) -> RuleFile | None:
-        """The file for ``domain`` as the host itself (``exact``) or as a parent of the host."""
-        file_name = (self.exact if exact else self.parent).get(domain)
-        return None if file_name is None else self._rule_file(file_name)
+        ranked = [{domain: (0, name) for domain, name in data[role].items()} for role in ("exact", "parent")]
+        return cls(directory, DomainIndex(*ranked), data["digest"])
 
     def site_for_host(self, host: str) -> tuple[RuleFile, str] | None:
-        """(file, matched domain) walking parent domains, as ``RuleSet.site_for_host`` does."""
-        labels = host.lower().strip(".").split(".")
-        for i in range(len(labels) - 1):
-            candidate = ".".join(labels[i:])
-            found = self.lookup(candidate, exact=i == 0)
-            if found is not None:
-                return found, candidate
-        return None
+        """(file, matched domain) for ``host``, parsing that one file only."""
+        found = self.domains.lookup(host)
+        return None if found is None else (self._rule_file(found[0]), found[1])
 
     def file_names(self) -> list[str]:
         """Every indexed file, for tools that need them all (``cleaner rules test``, the test suite)."""
-        return sorted(set(self.exact.values()) | set(self.parent.values()))
+        return sorted(self.domains.keys())
 
     def _rule_file(self, file_name: str) -> RuleFile:
         if file_name not in self._loaded:
@@ -101,20 +153,16 @@ def write_index(directory: Path, files: Mapping[str, tuple[list[str], str]], sna
     Raises ValueError when two files claim the same domain in the same role,
     because the lookup could then not say which one wins.
     """
-    exact: dict[str, str] = {}
-    parent: dict[str, str] = {}
+    roles: dict[bool, dict[str, str]] = {True: {}, False: {}}
     digest = hashlib.sha256()
     for file_name in sorted(files):
-        domains, mode = files[file_name]
-        for domain in domains:
-            roles = ([exact] if mode != "only" else []) + ([parent] if mode != "exclude" else [])
-            for role in roles:
-                if role.setdefault(domain, file_name) != file_name:
-                    raise ValueError(f"{file_name} and {role[domain]} both claim {domain}")
+        for is_exact, domain in claims(*files[file_name]):
+            if roles[is_exact].setdefault(domain, file_name) != file_name:
+                raise ValueError(f"{file_name} and {roles[is_exact][domain]} both claim {domain}")
         digest.update(f"{file_name}\n".encode())
         digest.update((directory / file_name).read_bytes())
     data = {"format": INDEX_FORMAT, "snapshot": snapshot, "digest": digest.hexdigest(),
-            "exact": dict(sorted(exact.items())), "parent": dict(sorted(parent.items()))}
+            "exact": dict(sorted(roles[True].items())), "parent": dict(sorted(roles[False].items()))}
     path = directory / INDEX_NAME
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -16,11 +16,21 @@ from typing import Any, Iterable
 import regex
 
 from .gates import NO_GATE, Gate, gate_for
+from .selectors import Selector, file_selectors
 
 RULE_TIMEOUT = 0.25  # seconds one regex call may take before the rule is skipped
 DEFAULT_MAX_WORDS = {"drop": 20, "cut-to-end": 20, "cut-from-start": 20, "header": 80, "strip": None, "keep": None}
 DEFAULT_MAX_CUT_CHARS = 2000
 SCHEMA_PATH = Path(__file__).parent / "schema" / "rule-file.schema.json"
+RULE_KINDS: tuple[str, ...] = tuple(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]["kind"]["enum"])
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """" (did you mean 'max_words'?)" for the known name closest to a misspelt one; "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class RuleError(Exception):
@@ -79,6 +89,7 @@ class RuleFile:
     fingerprints: tuple[regex.Pattern, ...] = ()
     disable: frozenset[str] = frozenset()
     html: dict[str, Any] = dataclass_field(default_factory=dict)
+    selectors: tuple[Selector, ...] = ()  # html.remove, then html.remove_xpath, read for the page index once
 
     @property
     def is_site(self) -> bool:
@@ -107,24 +118,34 @@ def _yaml_line(node: Any, path: Iterable[Any]) -> int | None:
     return line
 
 
-def _schema_error_message(error) -> tuple[list[Any], str]:
-    """Path and reason for a jsonschema error, naming the unknown key where there is one."""
+def _schema_problems(error) -> list[tuple[list[Any], str]]:
+    """(path, reason) of one jsonschema error: each unknown key on its own, enum misses with did-you-mean."""
     path = list(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
-        unknown = sorted(k for k in error.instance if k not in allowed)
-        if unknown:
-            return path + [unknown[0]], f"unknown key '{unknown[0]}'"
     where = "/".join(str(p) for p in path) or "file"
-    return path, f"{where}: {error.message}"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in allowed]
+        if unknown:
+            return [(path + [key], f"unknown key '{key}'{did_you_mean(str(key), allowed)}") for key in unknown]
+    if error.validator == "enum" and isinstance(error.instance, str) and path:
+        known = error.validator_value
+        return [(path, f"{where}: unknown {path[-1]} '{error.instance}'{did_you_mean(error.instance, known)} "
+                       f"(one of: {', '.join(map(str, known))})")]
+    return [(path, f"{where}: {error.message}")]
+
+
+def schema_errors(path: Path, data: Any, validator: Any) -> list[RuleError]:
+    """Every schema error of ``data``, each at its line, in file order: rule and lexicon files alike."""
+    found = [RuleError(path, _yaml_line(data, where), reason)
+             for error in validator.iter_errors(data) for where, reason in _schema_problems(error)]
+    return sorted(found, key=lambda e: e.line or 0)
 
 
 def check_schema(path: Path, data: Any, validator: Any) -> None:
-    """Raise a RuleError at the line of ``data``'s first schema error: rule and lexicon files alike."""
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    """Raise the first of :func:`schema_errors`, for loaders that stop at one."""
+    errors = schema_errors(path, data, validator)
     if errors:
-        err_path, reason = _schema_error_message(errors[0])
-        raise RuleError(path, _yaml_line(data, err_path), reason)
+        raise errors[0]
 
 
 def parse_yaml(path: Path) -> Any:
@@ -170,37 +191,89 @@ def _compile_rule(path: Path, name: str, data: Any, index: int) -> Rule:
     )
 
 
-def load_rule_file(path: str | Path, name: str | None = None) -> RuleFile:
-    """Load one rule file; ``name`` qualifies its rule ids (default: the file stem)."""
-    path = Path(path)
-    name = name or path.stem
-    data = parse_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise RuleError(path, 1, "a rule file is a mapping (keys like 'rules:', 'site:')")
-    check_schema(path, data, _validator())
-    rules = tuple(_compile_rule(path, name, data, i) for i in range(len(data.get("rules", []))))
+def _regex_errors(path: Path, data: dict) -> list[RuleError]:
+    """The bad regexes of a file whose schema failed: reported with the schema's errors, not after them."""
+    found = []
+    specs = data.get("rules") if isinstance(data.get("rules"), list) else []
+    patterns = [(["rules", i, "match"], spec.get("match"), spec.get("case") == "insensitive")
+                for i, spec in enumerate(specs) if isinstance(spec, dict)]
+    fingerprints = data.get("fingerprints") if isinstance(data.get("fingerprints"), list) else []
+    patterns += [(["fingerprints", i], fp, False) for i, fp in enumerate(fingerprints)]
+    for where, pattern, ignore_case in patterns:
+        if isinstance(pattern, str):
+            try:
+                _compile(path, data, where, pattern, ignore_case)
+            except RuleError as exc:
+                found.append(exc)
+    return found
+
+
+def _compiled_file(path: Path, name: str, data: dict) -> tuple[RuleFile | None, list[RuleError]]:
+    """A schema-valid file compiled, or every bad regex and duplicate id in it."""
+    rules, fingerprints, errors = [], [], []
+    for i in range(len(data.get("rules", []))):
+        try:
+            rules.append(_compile_rule(path, name, data, i))
+        except RuleError as exc:
+            errors.append(exc)
+    for i, fp in enumerate(data.get("fingerprints", [])):
+        try:
+            fingerprints.append(_compile(path, data, ["fingerprints", i], fp, False))
+        except RuleError as exc:
+            errors.append(exc)
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
-            raise RuleError(path, rule.line, f"duplicate rule id '{rule.id.rsplit('/', 1)[-1]}'")
+            errors.append(RuleError(path, rule.line, f"duplicate rule id '{rule.id.rsplit('/', 1)[-1]}'"))
         seen.add(rule.id)
-    fingerprints = tuple(
-        _compile(path, data, ["fingerprints", i], fp, False) for i, fp in enumerate(data.get("fingerprints", []))
-    )
+    if errors:
+        return None, sorted(errors, key=lambda e: e.line or 0)
+    html = plain(data.get("html", {}))
     return RuleFile(
         name=name,
         path=str(path),
-        rules=rules,
+        rules=tuple(rules),
         site=data.get("site"),
         domains=tuple(data.get("domains", [])),
         subdomains=data.get("subdomains", "include"),
         imported=data.get("imported"),
-        fingerprints=fingerprints,
+        fingerprints=tuple(fingerprints),
         disable=frozenset(data.get("disable", [])),
-        html=plain(data.get("html", {})),
-    )
+        html=html,
+        selectors=file_selectors(html),
+    ), []
+
+
+def read_rule_file(path: str | Path, name: str | None = None) -> tuple[RuleFile | None, list[RuleError]]:
+    """(the compiled file, or None; every problem in it, in file order): ``rules validate`` shows them all."""
+    path = Path(path)
+    try:
+        data = parse_yaml(path)
+    except RuleError as exc:
+        return None, [exc]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [RuleError(path, 1, "a rule file is a mapping (keys like 'rules:', 'site:')")]
+    errors = schema_errors(path, data, _validator())
+    if errors:
+        return None, sorted(errors + _regex_errors(path, data), key=lambda e: e.line or 0)
+    return _compiled_file(path, name or path.stem, data)
+
+
+def load_rule_file(path: str | Path, name: str | None = None) -> RuleFile:
+    """Load one rule file; ``name`` qualifies its rule ids (default: the file stem). Raises its first RuleError."""
+    rule_file, errors = read_rule_file(path, name)
+    if rule_file is None:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more: cleaner rules validate {first.path})" if len(errors) > 1 else ""
+        raise RuleError(first.path, first.line, first.reason + more)
+    return rule_file
+
+
+def is_empty(rule_file: RuleFile) -> bool:
+    """A file that does nothing: no rules, no DOM rules, no fingerprints, nothing disabled."""
+    return not (rule_file.rules or rule_file.html or rule_file.fingerprints or rule_file.disable)
 
 
 def plain(node: Any) -> Any:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .cache import cached
-from .index import load_index
+from .index import DomainIndex, load_index
 from .lexicons import Lexicons, lexicon_files, load_lexicons
 from .linemodel import MODEL_FILE, LineModel, ModelError, load_model
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
@@ -40,38 +40,65 @@ class RuleSet:
     generic_rules: tuple[Rule, ...]
     sites: tuple[RuleFile, ...]  # highest precedence first
     lexicons: Lexicons  # the words the metadata grammar and learn read (rules/lexicons/)
-    exact_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # host itself
-    parent_index: dict[str, tuple[int, RuleFile]] = field(default_factory=dict)  # hosts below the domain
+    domains: DomainIndex[int] = field(default_factory=lambda: DomainIndex({}, {}))  # domain -> position of its file in ``sites``
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
     ftr_dir: str | None = None  # imported FiveFilters files, the fallback when no loaded file matches
     model: LineModel | None = None  # the line model judging what the rules kept (None: switched off)
+    excluded_kinds: frozenset[str] = frozenset()  # rules of these kinds are left out of every file (without_kinds)
 
     def site_for_host(self, host: str, *, imported: bool = True) -> tuple[RuleFile, str] | None:
-        """The site file for ``host``, walking parent domains (www.a.b.com -> a.b.com -> b.com).
+        """The site file for ``host`` and the domain it matched, walking parent domains.
 
-        ``imported=False`` leaves out the imported FiveFilters files: they hold
-        DOM rules only, so the text stage has no use for them (and need not
-        parse one per new domain).
-
-        Precedence beats specificity: a hand-written ``reuters.com`` file wins
-        over an imported file that names ``www.reuters.com``; between files of
-        the same precedence the most specific domain wins.
+        Loaded files first (precedence beats specificity: index.DomainIndex),
+        then the imported FiveFilters files. ``imported=False`` leaves those
+        out: they hold DOM rules only, so the text stage has no use for them
+        (and need not parse one per new domain). Whichever file it is, it
+        comes without the rules of the excluded kinds.
         """
-        labels = host.lower().strip(".").split(".")
-        best: tuple[int, int, RuleFile, str] | None = None
-        for i in range(len(labels) - 1):
-            candidate = ".".join(labels[i:])
-            found = (self.exact_index if i == 0 else self.parent_index).get(candidate)
-            if found is not None and (best is None or found[0] > best[0]):
-                best = (found[0], i, found[1], candidate)
-        if best:
-            return best[2], best[3]
+        found = self.domains.lookup(host)
+        if found is not None:
+            return self.sites[found[0]], found[1]
         if self.ftr_dir and imported:
-            return load_index(self.ftr_dir).site_for_host(host)
+            imported_file = load_index(self.ftr_dir).site_for_host(host)
+            if imported_file is not None:
+                return _without(imported_file[0], self.excluded_kinds), imported_file[1]
         return None
 
     def fingerprinted_sites(self) -> Iterable[RuleFile]:
         return (f for f in self.sites if f.fingerprints)
+
+
+_trimmed: dict[tuple[int, frozenset[str]], tuple[RuleFile, RuleFile]] = {}
+
+
+def _without(rule_file: RuleFile, kinds: frozenset[str]) -> RuleFile:
+    """``rule_file`` less its rules of ``kinds``; one copy per file and kinds, so identity holds across lookups."""
+    if not kinds or not any(rule.kind in kinds for rule in rule_file.rules):
+        return rule_file
+    key = (id(rule_file), kinds)
+    entry = _trimmed.get(key)
+    if entry is None or entry[0] is not rule_file:
+        if len(_trimmed) > 4096:  # imported files come one per domain; a run meets a few hundred
+            _trimmed.clear()
+        entry = _trimmed[key] = (rule_file, replace(rule_file, rules=tuple(r for r in rule_file.rules
+                                                                            if r.kind not in kinds)))
+    return entry[1]
+
+
+def without_kinds(ruleset: RuleSet, kinds: Iterable[str]) -> RuleSet:
+    """The rule set minus every rule of these kinds, in every file however it is matched; the digest says so."""
+    excluded = frozenset(kinds) | ruleset.excluded_kinds
+    if excluded == ruleset.excluded_kinds:
+        return ruleset
+    files = {id(f): _without(f, excluded) for f in ruleset.files}
+    return replace(
+        ruleset,
+        files=tuple(files[id(f)] for f in ruleset.files),
+        generic_rules=tuple(r for r in ruleset.generic_rules if r.kind not in excluded),
+        sites=tuple(files[id(f)] for f in ruleset.sites),
+        excluded_kinds=excluded,
+        digest=hashlib.sha256(f"{ruleset.digest}|without {sorted(excluded)}".encode()).hexdigest(),
+    )
 
 
 def _files_in(root: Path) -> list[tuple[Path, str]]:
@@ -107,14 +134,7 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], lexicons: Lexicons, *, si
             generic[rule.id] = rule
     ranked_sites = sorted((e for e in entries if e[0].is_site), key=lambda e: -e[1]) if site_rules else []
     sites = [f for f, _ in ranked_sites]
-    exact: dict[str, tuple[int, RuleFile]] = {}
-    parent: dict[str, tuple[int, RuleFile]] = {}
-    for f, rank in ranked_sites:
-        for domain in f.domains:
-            if f.subdomains != "only":
-                exact.setdefault(domain, (rank, f))
-            if f.subdomains != "exclude":
-                parent.setdefault(domain, (rank, f))
+    domains = DomainIndex.build((i, rank, f.domains, f.subdomains) for i, (f, rank) in enumerate(ranked_sites))
     digest = hashlib.sha256()
     for f, rank in entries:
         digest.update(f"{f.name}:{rank}:{f.path}\n".encode())
@@ -125,8 +145,7 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], lexicons: Lexicons, *, si
         generic_rules=tuple(generic.values()),
         sites=tuple(sites),
         lexicons=lexicons,
-        exact_index=exact,
-        parent_index=parent,
+        domains=domains,
         digest=digest.hexdigest(),
     )
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import regex
 
 from ..rulebook.lexicons import Lexicons
-from .document import Removal
+from .document import STATUSES, Removal
 from .text import Line, looks_like_prose
 
 _PLACE_WORD = r"\p{Lu}[\p{L}.'’-]*"
@@ -23,6 +23,7 @@ _PLACE = rf"{_PLACE_WORD}(?:[ -]{_PLACE_WORD})*(?:, {_PLACE_WORD}(?: {_PLACE_WOR
 _IN_PLACE = regex.compile(r" in \p{Lu}[\p{L}.'’-]*(?: \p{Lu}[\p{L}.'’-]*)*$")
 SECTION_MAX_WORDS = 3
 TITLE_MAX_WORDS = 30
+MEASURED = ("url", "metadata_from", "html_removed")  # what a run finds of its own input: this run's, when it has them
 
 
 @dataclass(frozen=True)
@@ -201,3 +202,36 @@ def extract(lines: list[Line], prior: dict[str, Any], lexicons: Lexicons) -> tup
         if value not in (None, [], ""):
             merged[key] = value
     return merged, moves
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, [], "")
+
+
+def merge_earlier(header: dict[str, Any], earlier: Mapping[str, Any]) -> dict[str, Any]:
+    """``header`` with the header of an earlier run merged in: the front matter or ``cleaner.metadata`` of a cleaned input.
+
+    Cleaning a cleaned file must give it back unchanged, so what that run
+    decided stands: a field it filled wins (title, authors, source, its
+    sha256 and encoding, model), a field it left null stays known as blank
+    (no title is taken from a text that by then starts with the body), a
+    status other than ok stands (that run removed the evidence: the not-found
+    lines, the paywall prompt), and its ``rules`` and ``removed`` add to this
+    run's. What this run measures of its own input (MEASURED) is this run's
+    when it has it. The pipeline calls this for what is known before the
+    text is read and for the header it writes; nothing else reads an earlier header.
+    """
+    merged = dict(header)
+    for key, value in earlier.items():
+        if key == "rules":
+            merged[key] = list(dict.fromkeys([*(value if isinstance(value, list) else []), *header.get(key, [])]))
+        elif key == "removed":
+            merged[key] = (value if isinstance(value, int) else 0) + header.get(key, 0)
+        elif key == "status":
+            if value in STATUSES and value != "ok":
+                merged[key] = value
+        elif key in MEASURED and _filled(header.get(key)):
+            continue
+        elif _filled(value) or key not in merged:
+            merged[key] = value
+    return merged

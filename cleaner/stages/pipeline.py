@@ -16,9 +16,9 @@ from ..rulebook.rulefile import Rule
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import SiteMatch, match_sites, site_name
 from ..rulebook.textform import fold, normalise
-from .document import STATUSES, Document, Source
+from .document import Document, Source
 from .linemodel import apply_model
-from .metadata import extract, take_title_and_section
+from .metadata import extract, merge_earlier, take_title_and_section
 from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,23 +52,6 @@ def document_status(body: str, kinds: set[str]) -> str:
     if "paywall" in kinds and prose_words < STUB_WORDS:
         return "paywalled"
     return "ok"
-
-
-def _status(body: str, kinds: set[str], prior: dict[str, Any]) -> str:
-    """The status from this text, unless an earlier run already found why it is not an article.
-
-    That run removed the evidence (the not-found lines, the paywall prompt), so
-    re-cleaning its output must keep its verdict rather than see an ordinary text.
-    """
-    earlier = prior.get("status")
-    if earlier in STATUSES and earlier != "ok":
-        return earlier
-    return document_status(body, kinds)
-
-
-def _prior_counts(prior: dict[str, Any]) -> tuple[list[str], int]:
-    rules = prior.get("rules") or []
-    return (list(rules) if isinstance(rules, list) else []), int(prior.get("removed") or 0)
 
 
 def _heads(lines: list[Line], known: dict[str, Any], lexicons: Lexicons) -> list[Line]:
@@ -151,14 +134,12 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     rules = active_rules(ruleset, sites)
     classify(lines, rules, warnings)
     dropped = drop_duplicates(lines)
-    known = {**{k: v for k, v in source.html_metadata.items() if v is not None},
-             **{k: v for k, v in source.prior.items() if k not in ("rules", "removed")}}
+    known = merge_earlier({k: v for k, v in source.html_metadata.items() if v is not None}, source.prior)
     settle(lines, rules, warnings, known, dropped, ruleset.lexicons)
     return lines, sites, warnings, known
 
 
-def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: dict[str, Any],
-           extracted: bool) -> str | None:
+def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], extracted: bool) -> str | None:
     """Let the line model judge the lines the rules kept; the model's stamp for the header, or None.
 
     Not on the text of HTML input: trafilatura has found the article there
@@ -171,8 +152,8 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: di
     what it kept again (the boilerplate around it gone) would take more each
     time, where cleaning must be idempotent.
     """
-    if prior.get("model"):
-        return str(prior["model"])
+    if known.get("model"):
+        return str(known["model"])
     if ruleset.model is None or extracted:
         return None
     apply_model(ruleset.model, lines, spare=_heads(lines, known, ruleset.lexicons))
@@ -185,26 +166,23 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     lines, sites, warnings, known = rule_pass(source, ruleset)
-    judged = _judge(ruleset, lines, known, source.prior, extracted=extraction is not None)
+    judged = _judge(ruleset, lines, known, extracted=extraction is not None)
     found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)
     residue = [r for r in removals if r.action != "header"]
     body = assemble(lines)
-    prior_rules, prior_removed = _prior_counts(source.prior)
-    fired = list(dict.fromkeys(prior_rules + [r.rule for r in removals if not r.rule.startswith("builtin/")]))
     metadata = {
         **found,
         "site": found.get("site") or site_name(sites, source.url),
         "url": source.url or found.get("url"),
         "date": found.get("date"),
-        "status": _status(body, {r.kind for r in residue}, source.prior),
-        "source": source.prior.get("source") or source.path,
-        "source_sha256": source.prior.get("source_sha256") or source.sha256
-        or hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest(),
-        "encoding": source.prior.get("encoding") or source.encoding,
-        "rules": fired,
-        "removed": prior_removed + len(residue),
+        "status": document_status(body, {r.kind for r in residue}),
+        "source": source.path,
+        "source_sha256": source.sha256 or hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest(),
+        "encoding": source.encoding,
+        "rules": list(dict.fromkeys(r.rule for r in removals if not r.rule.startswith("builtin/"))),
+        "removed": len(residue),
     }
     if judged:
         metadata["model"] = judged
@@ -213,6 +191,7 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
                                      **extraction.metadata_from}  # a site file's XPath: the file's name
         metadata["html_removed"] = len(extraction.removals)
         warnings.extend(extraction.warnings)
+    metadata = merge_earlier(metadata, source.prior)
     ordered = {key: metadata.get(key) for key in HEADER_FIELDS}
     ordered.update({k: v for k, v in metadata.items() if k not in ordered})
     matched = [f"{m.file.name} ({m.reason})" for m in sites]

@@ -287,8 +287,8 @@ def test_every_shipped_ftr_file_loads_validates_and_agrees_with_the_index():
         assert not rule_file.rules and not rule_file.fingerprints and not rule_file.disable  # DOM rules only:
         # the text stage skips imported files (RuleSet.site_for_host(imported=False)) on that ground
         for domain in rule_file.domains:
-            role = index.exact if rule_file.subdomains == "exclude" else index.parent
-            assert role[domain] == name
+            role = index.domains.exact if rule_file.subdomains == "exclude" else index.domains.parent
+            assert role[domain] == (0, name)
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from cleaner.commands.settings import Config, ConfigError, load_config, without_kinds
+from cleaner.commands.settings import Config, ConfigError, load_config
+from cleaner.rulebook.ruleset import without_kinds
 from conftest import SEEDS, SEED_STEMS
 
 RAW = SEEDS / "raw"
@@ -118,3 +119,22 @@ def test_configured_field_names_reach_the_jsonl_reader(tmp_path):
     assert record["content"].startswith("Washington, Jan 18 (EFE).- ")
     assert "Related Articles" not in record["content"]
     assert record["cleaner"]["metadata"]["url"] == "https://www.efe.com/a"
+
+
+def test_an_unknown_kind_to_exclude_is_refused_with_did_you_mean(tmp_path):
+    (tmp_path / "cleaner.toml").write_text('exclude-kinds = ["sharing", "navigation"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cleaner.toml:1: unknown kind 'sharing' in 'exclude-kinds' "
+                                          r"\(did you mean 'share'\?\)"):
+        load_config(tmp_path)
+
+
+def test_every_problem_of_a_settings_file_at_once_with_lines_and_did_you_mean(tmp_path):
+    (tmp_path / "cleaner.toml").write_text('jobs = 0\nformat = "mdx"\nexclud-kinds = ["ad"]\nmodel = "no"\n',
+                                           encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    lines = str(raised.value).splitlines()
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in lines] == ["1", "2", "3", "4"]
+    assert "did you mean 'md'?" in lines[1] and "unknown key 'exclud-kinds' (did you mean 'exclude-kinds'?)" in lines[2]
+    result = run("clean", str(tmp_path / "cleaner.toml"), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("error: ") == 4

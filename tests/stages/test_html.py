@@ -142,6 +142,7 @@ def test_clean_mixed_folder(tmp_path):
 def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     from lxml import html as lxml_html
 
+    from cleaner.rulebook.selectors import css_query
     from cleaner.stages.html.dom import ClassIndex, _compiled
 
     tree = lxml_html.fromstring(
@@ -152,13 +153,13 @@ def test_class_index_answers_as_xpath_does_and_forgets_dropped_elements():
     for selector in (".share", "div.share", "p.share", "#top", ".bar", ".absent", "aside.bar", '[id^="top"]',
                      "[data-ad]", '[data-ad=""]', '[data-ad^="a"]', 'div[data-ad^="a"]', '[aria-label="Ad"]',
                      'p.absent[data-ad^="a"]'):
-        assert index.select(selector) == _compiled(selector, True)(tree), selector  # each once, in document order
+        assert index.select(css_query(selector)) == _compiled(selector, True)(tree), selector  # once each, in order
     for selector in ("[id^=top]", '[id^=""]', '[id*="to"]', "[data-other]", "div > p", ".share.bar",
                      'p.share[data-ad^="a"]'):  # a class some element holds: the index cannot tell which hold it
-        assert index.select(selector) is None, selector  # left to XPath
+        assert index.select(css_query(selector)) is None, selector  # left to XPath
     tree.get_element_by_id("top").drop_tree()
-    assert index.select(".share") == _compiled(".share", True)(tree) == tree.xpath("//span")
-    assert index.select("[data-ad]") == _compiled("[data-ad]", True)(tree)
+    assert index.select(css_query(".share")) == _compiled(".share", True)(tree) == tree.xpath("//span")
+    assert index.select(css_query("[data-ad]")) == _compiled("[data-ad]", True)(tree)
 
 
 def test_a_repeated_class_token_is_removed_once(tmp_path):
@@ -173,6 +174,7 @@ def test_class_index_answers_imported_token_xpaths_as_xpath_does():
     from lxml import html as lxml_html
 
     from cleaner.commands.ftr import strip_id_or_class_xpath
+    from cleaner.rulebook.selectors import parse_selector
     from cleaner.stages.html.dom import ClassIndex, _compiled
 
     tree = lxml_html.fromstring(
@@ -181,8 +183,25 @@ def test_class_index_answers_imported_token_xpaths_as_xpath_does():
     index = ClassIndex(tree)
     for name in ("tools", "x", "a", "toolsbar", "absent"):
         selector = strip_id_or_class_xpath(name)
-        assert index.select_xpath(selector) == _compiled(selector, False)(tree), name  # document order too
-    assert index.select_xpath("//div[@class='tools']") is None  # any other XPath is left to lxml
+        token = parse_selector(selector, css=False).token  # read once, when the rule file loads
+        assert token == name and index.select_token(token) == _compiled(selector, False)(tree), name  # in order too
+    assert parse_selector("//div[@class='tools']", css=False).token is None  # any other XPath is left to lxml
+
+
+def test_a_rule_file_reads_its_selectors_once_when_it_loads(tmp_path, monkeypatch):
+    from cleaner.commands.ftr import strip_id_or_class_xpath
+    from cleaner.rulebook import selectors
+
+    path = tmp_path / "site.yaml"
+    path.write_text(f"site: example.org\ndomains: [example.org]\nhtml:\n  remove: ['.share-buttons']\n"
+                    f"  remove_xpath: [\"{strip_id_or_class_xpath('share-buttons')}\"]\n", encoding="utf-8")
+    rule_file = load_rule_file(path)
+    assert [(s.css, s.query is not None, s.token) for s in rule_file.selectors] == [(True, True, None),
+                                                                                   (False, False, "share-buttons")]
+    monkeypatch.setattr(selectors, "parse_selector", None)  # pages do not read them again
+    monkeypatch.setattr(selectors, "css_query", None)
+    extraction = html_stage.extract_html(PAGE, [rule_file], LEXICONS)
+    assert [r.selector for r in extraction.removals] == [".share-buttons"] and "Share on" not in extraction.text
 
 
 def _header(head: str, body: str) -> dict:

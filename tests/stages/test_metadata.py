@@ -50,3 +50,32 @@ def test_lines_that_are_not_headlines_stay_in_the_body(first_line):
     document = clean_text(text)
     assert document.metadata["title"] is None
     assert document.body.startswith(first_line)
+
+
+def test_an_earlier_header_is_merged_in_one_place_with_what_that_run_decided_standing():
+    from cleaner.stages.metadata import merge_earlier
+
+    fresh = {"title": "Found again", "authors": ["A. Writer"], "url": "https://example.org/given", "status": "empty",
+             "source": "out/a.md", "rules": ["generic/sharing/share-this"], "removed": 2, "html_removed": 3}
+    earlier = {"title": "The headline", "authors": [], "url": "https://example.org/old", "status": "paywalled",
+               "source": "in/a.txt", "rules": ["generic/ads/ad-label", "generic/sharing/share-this"], "removed": 5,
+               "html_removed": 7, "section": None, "tags": ["kept"]}
+    merged = merge_earlier(fresh, earlier)
+    assert merged["title"] == "The headline" and merged["authors"] == ["A. Writer"]  # filled wins, empty does not
+    assert merged["section"] is None and "section" in merged  # a blank that run decided stays known
+    assert merged["status"] == "paywalled" and merge_earlier(fresh, {"status": "ok"})["status"] == "empty"
+    assert merged["source"] == "in/a.txt" and merged["tags"] == ["kept"]
+    assert merged["rules"] == ["generic/ads/ad-label", "generic/sharing/share-this"] and merged["removed"] == 7
+    assert merged["url"] == "https://example.org/given" and merged["html_removed"] == 3  # measured by this run
+    assert merge_earlier({}, {"removed": "many", "rules": "x"}) == {"removed": 0, "rules": []}
+
+
+def test_cleaning_a_cleaned_file_keeps_its_header(ruleset):
+    from cleaner import clean_text
+    from cleaner.stages.render import render
+
+    text = ("Council backs bridge\n\nShare this article\n\nThe council voted on Tuesday to build the new bridge "
+            "across the river, after three years of debate.\n")
+    once = render(clean_text(text, url="https://news.example.org/bridge", rules=ruleset), "md")
+    again = clean_text(once, rules=ruleset)
+    assert render(again, "md") == once

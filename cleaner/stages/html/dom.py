@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
     from ...rulebook.rulefile import RuleFile
+    from ...rulebook.selectors import Query
 
 SNIPPET_CHARS = 80
 # A selector hit holding at least this share of the page's paragraph text is
@@ -71,12 +72,6 @@ def _compiled(selector: str, css: bool):
         return etree.XPath(selector)
     except etree.XPathError as exc:
         raise ValueError(f"bad XPath {selector!r}: {exc}") from None
-
-
-def selectors(rule_file: RuleFile) -> list[tuple[str, bool]]:
-    """(selector, is_css) pairs of a rule file's html section, CSS first."""
-    html = rule_file.html or {}
-    return [(s, True) for s in html.get("remove", [])] + [(s, False) for s in html.get("remove_xpath", [])]
 
 
 def parse(html: str) -> HtmlElement | None:
@@ -139,47 +134,13 @@ def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
-# CSS selectors the index answers: ``.class`` and ``#id``, and ``[attr]``, ``[attr="value"]`` and
-# ``[attr^="value"]`` (double quotes, no escapes), each maybe after a tag (and, for the last three, a class)
-_SIMPLE_CSS = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?P<sign>[.#])(?P<name>[A-Za-z_][\w-]*)")
-_ATTRIBUTE_CSS = re.compile(r'(?P<tag>[a-z][a-z0-9]*)?(?:\.(?P<class>[A-Za-z_][\w-]*))?\[(?P<name>[A-Za-z_][\w-]*)'
-                            r'(?:(?P<sign>\^?=)"(?P<value>[^"\\\n]*)")?\]')
-# FiveFilters' strip_id_or_class as imported (commands/ftr.strip_id_or_class_xpath): a class or id token.
-_TOKEN_XPATH = re.compile(r"//\*\[contains\(concat\(' ',normalize-space\(@class\),' '\),' (?P<name>[^\s']+) '\) or "
-                          r"contains\(concat\(' ',normalize-space\(@id\),' '\),' (?P=name) '\)\]")
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
-
-
-@dataclass(frozen=True)
-class _Query:
-    """A CSS selector the index answers: elements whose ``attribute`` is there (sign None), equals
-    ``value`` ("="), starts with it ("^=") or holds it as a class token ("."); of ``tag`` if given;
-    holding the class token ``needs_class`` if given (then the index answers only when no element does)."""
-
-    tag: str | None
-    attribute: str
-    sign: str | None
-    value: str
-    needs_class: str | None = None
-
-
-@lru_cache(maxsize=4096)
-def _css_query(selector: str) -> _Query | None:
-    """The selector as a :class:`_Query`, None for any other (or ``[a^=""]``, which matches nothing)."""
-    simple = _SIMPLE_CSS.fullmatch(selector)
-    if simple is not None:
-        sign = simple["sign"]
-        return _Query(simple["tag"], "class" if sign == "." else "id", sign if sign == "." else "=", simple["name"])
-    attribute = _ATTRIBUTE_CSS.fullmatch(selector)
-    if attribute is None or attribute["value"] == "" and attribute["sign"] == "^=":
-        return None
-    return _Query(attribute["tag"], attribute["name"], attribute["sign"], attribute["value"] or "", attribute["class"])
 
 
 def css_attributes(files: Iterable[RuleFile]) -> set[str]:
     """The attributes the files' CSS selectors test, which a ClassIndex must hold to answer them."""
-    return {query.attribute for rule_file in files for selector, css in selectors(rule_file)
-            if css and (query := _css_query(selector)) is not None and query.needs_class is None}
+    return {selector.query.attribute for rule_file in files for selector in rule_file.selectors
+            if selector.query is not None and selector.query.needs_class is None}
 
 
 class ClassIndex(AttributeIndex):
@@ -218,9 +179,8 @@ class ClassIndex(AttributeIndex):
         lists = tokens.get(token, [])
         return lists[0] if len(lists) == 1 else self.in_order([e for elements in lists for e in elements])
 
-    def select(self, selector: str) -> list[HtmlElement] | None:
-        """What the CSS selector matches, in document order; None when the index cannot answer it."""
-        query = _css_query(selector)
+    def select(self, query: Query | None) -> list[HtmlElement] | None:
+        """What a CSS selector's query matches, in document order; None when the index cannot answer it."""
         if query is not None and query.needs_class is not None:
             # ``a.skip[href^="#"]``: XPath's class tokens are among the index's, which tells when none holds it
             return None if query.needs_class in self.class_tokens else []
@@ -228,7 +188,7 @@ class ClassIndex(AttributeIndex):
             return None
         return [e for e in self._candidates(query) if (query.tag is None or e.tag == query.tag) and self._attached(e)]
 
-    def _candidates(self, query: _Query) -> list[HtmlElement]:
+    def _candidates(self, query: Query) -> list[HtmlElement]:
         """The elements that pass ``query`` but for its tag, dropped ones included, in document order."""
         if query.sign == ".":
             return self._having(self.class_tokens, query.value)
@@ -238,16 +198,12 @@ class ClassIndex(AttributeIndex):
         return self.in_order([e for value, elements in values.items()
                                if query.sign is None or value.startswith(query.value) for e in elements])
 
-    def select_xpath(self, selector: str) -> list[HtmlElement] | None:
-        """What an imported class-or-id token XPath matches, in document order; None for any other XPath.
+    def select_token(self, name: str) -> list[HtmlElement]:
+        """What an imported class-or-id token XPath (rulebook.selectors.token_xpath) matches, in document order.
 
         Candidates come from the index (split on any whitespace); each is then
         checked on XPath's own token split, so the answer is the XPath's.
         """
-        token = _TOKEN_XPATH.fullmatch(selector)
-        if token is None:
-            return None
-        name = token["name"]
         candidates = self.in_order([*self._having(self.class_tokens, name), *self._having(self.id_tokens, name)])
         return [e for e in candidates if self._attached(e)
                 and any(name in _XML_SPACE.split(e.get(attribute) or "") for attribute in ("class", "id"))]
@@ -268,16 +224,17 @@ def _file_hits(tree: HtmlElement, rule_file: RuleFile,
 
     pairs: list[tuple[str, HtmlElement]] = []
     warnings: list[str] = []
-    for selector, css in selectors(rule_file):
-        found = None if index is None else index.select(selector) if css else index.select_xpath(selector)
+    for selector in rule_file.selectors:
+        found = None if index is None else index.select(selector.query) if selector.css \
+            else index.select_token(selector.token) if selector.token is not None else None
         try:
             if found is None:
-                found = _compiled(selector, css)(tree)
+                found = _compiled(selector.text, selector.css)(tree)
         except ValueError as exc:
             warnings.append(f"{rule_file.path}: {exc}")
             continue
         seen = {id(e) for _, e in pairs}
-        pairs.extend((selector, e) for e in found if isinstance(e, HtmlElement) and id(e) not in seen
+        pairs.extend((selector.text, e) for e in found if isinstance(e, HtmlElement) and id(e) not in seen
                      and e.tag not in ("html", "body", "head"))
     keep = {id(e) for e in _outermost([e for _, e in pairs])}
     return [(s, e) for s, e in pairs if id(e) in keep], warnings
