@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import regex
 
 from .gates import Gate, Screen, gate_for, passes
+from .index import registrable_domain
 from .rulefile import RULE_TIMEOUT, RuleFile
 from .ruleset import RuleSet
 from .textform import fold
@@ -86,9 +87,12 @@ def _gate(pattern: str, flags: int) -> Gate:
 
 
 def site_name(matches: list[SiteMatch], url: str | None) -> str | None:
-    """The header's ``site``: the URL's site when known, else the site whose fingerprint matched."""
+    """The header's ``site``: the URL's site when known, else the site whose fingerprint matched.
+
+    A URL no site file claims gives its registrable domain (``news.example.co.uk`` -> ``example.co.uk``).
+    """
     host = host_of(url)
     for match in matches:
         if host is None or match.reason.startswith("domain"):
             return match.file.site or (match.file.domains[0] if match.file.domains else None)
-    return host[4:] if host and host.startswith("www.") else host
+    return (registrable_domain(host) or host) if host else None

@@ -76,3 +76,24 @@ def test_precedence_beats_specificity_and_equals_go_to_the_most_specific():
     assert only_shipped.lookup("x.news.example.com") == ("b", "news.example.com")
     assert DomainIndex.build([("a", 1, ["example.com"], "only")]).lookup("example.com") is None
     assert DomainIndex.build([("a", 1, ["example.com"], "exclude")]).lookup("www.example.com") is None
+
+
+def test_sites_follow_the_public_suffix_list_from_the_bundled_snapshot(monkeypatch):
+    import socket
+
+    from cleaner.rulebook import index
+    from cleaner.rulebook.site import site_name
+
+    index._public_suffixes.cache_clear()
+    index.public_suffix.cache_clear()
+    monkeypatch.setattr(socket, "socket", None)  # no network at run time
+    monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent/cache")
+    assert index.candidate_domains("news.example.co.uk") == ["news.example.co.uk", "example.co.uk"]
+    assert index.registrable_domain("news.example.co.uk") == "example.co.uk"
+    assert index.registrable_domain("co.uk") is None and index.candidate_domains("co.uk") == []
+    assert index.candidate_domains("a.b.intranet.corp") == ["a.b.intranet.corp", "b.intranet.corp", "intranet.corp"]
+    assert index.candidate_domains("192.168.0.1") == ["192.168.0.1"]
+    claimed = DomainIndex.build([("suffix", 1, ["co.uk"], "include")])
+    assert claimed.lookup("news.example.co.uk") is None  # co.uk is never tried as a site
+    assert site_name([], "https://news.example.co.uk/a") == "example.co.uk"
+    assert site_name([], "https://www.reuters.com/world") == "reuters.com"
