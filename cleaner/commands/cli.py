@@ -10,8 +10,9 @@ import click
 from ..rulebook.rulefile import RuleError
 from ..stages.render import FORMATS
 
-RULES_OPTION = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
-                            help="Folder of your own rule files (repeatable); yours win over shipped ones.")
+RULES_OPTION = click.option("--rules", "rule_dirs", multiple=True, type=click.Path(),
+                            help="Folder of your own rule files, or one rule file (repeatable); yours win over "
+                                 "shipped ones.")
 
 
 class PathOrURL(click.Path):
@@ -199,7 +200,7 @@ def rules() -> None:
     """Inspect, check, test and start rule files (the same loader the cleaner uses)."""
 
 
-def _rule_files(paths, rule_dirs):
+def _rule_files(paths, rule_dirs, samples=None):
     """The rule files named (files or folders), else the shipped and --rules ones; every error listed, exit 2."""
     from .ruletools import files_to_check, generic_context, validate
 
@@ -209,7 +210,9 @@ def _rule_files(paths, rule_dirs):
         context, errors = [], [exc]
     else:
         errors = []
-    files, found = validate(files_to_check(paths, rule_dirs), context)
+    files, found, warnings = validate(files_to_check(paths, rule_dirs), context, samples)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for error in errors + found:
         click.echo(f"error: {error}", err=True)
     if errors or found:
@@ -221,8 +224,10 @@ def _rule_files(paths, rule_dirs):
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @RULES_OPTION
 def rules_validate(paths, rule_dirs) -> None:
-    """Check rule files: schema, regexes, duplicate ids, disabled ids (file:line errors, exit 2)."""
-    files = _rule_files(paths, rule_dirs)
+    """Check rule files: schema, regexes, duplicate ids, disabled ids, rules that take every line (exit 2)."""
+    from .ruletools import seed_samples
+
+    files = _rule_files(paths, rule_dirs, seed_samples())
     click.echo(f"{len(files)} rule files valid, {sum(len(f.rules) for f in files)} rules")
 
 

@@ -157,6 +157,7 @@ def _watched(rule_roots: list[str]) -> list[str]:
     folders = [os.path.join(os.path.abspath(root), sub) for root in rule_roots for sub in ("", "generic", "sites", "models")]
     files = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder)
              for name in sorted(os.listdir(folder)) if name.endswith((".yaml", ".json"))]
+    files += [os.path.abspath(root) for root in rule_roots if os.path.isfile(root)]  # --rules FILE.yaml
     here, settings = os.getcwd(), []
     while True:
         settings += [os.path.join(here, "cleaner.toml"), os.path.join(here, "pyproject.toml")]

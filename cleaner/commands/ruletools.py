@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ..rulebook.rulefile import Rule, RuleError, RuleFile, load_rule_file
-from ..rulebook.ruleset import RuleSet, rule_files
+from ..rulebook.examples import takes_every_line
+from ..rulebook.rulefile import Rule, RuleError, RuleFile, did_you_mean, is_empty, load_rule_file, read_rule_file
+from ..rulebook.ruleset import RuleSet, qualified_name, rule_files, shipped_rules_dir
+from ..rulebook.textform import normalise
 from ..rulebook.site import SiteMatch
 from ..stages.pipeline import active_rules
 
@@ -68,30 +70,59 @@ def files_to_check(paths: Iterable[str | Path], user_dirs: Iterable[str | Path])
     found = []
     for given in map(Path, paths):
         listed = [p for p in sorted(given.rglob("*.yaml")) if p.parent.name != "lexicons"] if given.is_dir() else [given]
-        for path in listed:
-            found.append((path, f"{path.parent.name}/{path.stem}" if path.parent.name in ("generic", "sites")
-                          else path.stem))
+        found += [(path, qualified_name(path)) for path in listed]
     return found
 
 
-def validate(entries: list[tuple[Path, str]], context: list[RuleFile] = ()) -> tuple[list[RuleFile], list[RuleError]]:
-    """Load every file (schema, regexes, duplicate ids), collecting all errors instead of stopping at one.
+def validate(entries: list[tuple[Path, str]], context: list[RuleFile] = (),
+             samples: list[list[str]] | None = None) -> tuple[list[RuleFile], list[RuleError], list[str]]:
+    """Load every file (schema, regexes, duplicate ids): (files, every error of every file, warnings).
 
     Also refuses a ``disable`` naming no rule of the generic packs in ``context``
-    or in the files checked: a typo there would silently keep the rule on.
+    or in the files checked (a typo there would silently keep the rule on),
+    and, given ``samples`` (texts as lines: ``rules validate`` gives the
+    bundled seeds), a rule that takes every line of its own ``keep`` examples
+    or of every sample: such a rule would empty documents (``rules test``
+    reports the examples one by one instead). A file that does nothing is
+    warned about.
     """
-    loaded, errors = [], []
+    loaded, errors, warnings = [], [], []
     for path, name in entries:
-        try:
-            loaded.append(load_rule_file(path, name))
-        except RuleError as exc:
-            errors.append(exc)
+        rule_file, found = read_rule_file(path, name)
+        errors += found
+        if rule_file is None:
+            continue
+        loaded.append(rule_file)
+        errors += _too_broad(rule_file, samples) if samples is not None else []
+        if is_empty(rule_file):
+            warnings.append(f"{path}: empty rule file: no rules, html rules, fingerprints or disable; it does nothing")
     known = {rule.id for f in (*context, *loaded) if not f.is_site for rule in f.rules}
     for rule_file in loaded:
         for rule_id in sorted(rule_file.disable - known):
             errors.append(RuleError(rule_file.path, _disable_line(rule_file.path, rule_id),
-                                    f"disable: no generic rule '{rule_id}' (ids are qualified: generic/<pack>/<id>)"))
-    return loaded, errors
+                                    f"disable: no generic rule '{rule_id}' (ids are qualified: generic/<pack>/<id>)"
+                                    f"{did_you_mean(rule_id, known)}"))
+    return loaded, errors, warnings
+
+
+def _too_broad(rule_file: RuleFile, samples: list[list[str]]) -> list[RuleError]:
+    """A RuleError for each rule that takes every line of its keep examples, or of every sample text."""
+    found = []
+    for rule in rule_file.rules:
+        if takes_every_line(rule, rule.tests.get("keep", [])):
+            found.append(RuleError(rule.file, rule.line, f"rule '{rule.id}' matches every line of its own keep: "
+                                                         "examples: it would take article text"))
+        elif samples and all(takes_every_line(rule, lines) for lines in samples):
+            found.append(RuleError(rule.file, rule.line, f"rule '{rule.id}' removes every line of the bundled "
+                                                         "seed articles: it would empty documents"))
+    return found
+
+
+def seed_samples() -> list[list[str]]:
+    """The non-empty normalised lines of each bundled seed article (none in an installed wheel)."""
+    folder = shipped_rules_dir().parent / "fixtures" / "seeds" / "raw"
+    return [[line for line in normalise(path.read_text(encoding="utf-8")).split("\n") if line]
+            for path in sorted(folder.glob("*.txt"))]
 
 
 def _disable_line(path: str, rule_id: str) -> int | None:

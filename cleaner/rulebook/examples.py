@@ -41,3 +41,19 @@ def test_rule(rule: Rule) -> list[Failure]:
         if rule.apply(line) is not None:  # a keep rule that matches a keep example would protect it: still wrong
             failures.append(Failure(where, "keep", line))
     return failures
+
+
+def takes_every_line(rule: Rule, lines: list[str]) -> bool:
+    """Whether ``rule`` removes or changes every one of ``lines`` (none: False): a rule too broad to be residue's.
+
+    A regex that times out counts as not matching: its line stays, as in cleaning.
+    """
+    if rule.action == "keep" or not lines:
+        return False
+    for line in lines:
+        try:
+            if rule.apply(line) is None:
+                return False
+        except TimeoutError:
+            return False
+    return True

@@ -148,18 +148,55 @@ def check_schema(path: Path, data: Any, validator: Any) -> None:
         raise errors[0]
 
 
-def parse_yaml(path: Path) -> Any:
-    """Parse YAML keeping line numbers; the safe round-trip loader never builds objects."""
+MAX_REASON_CHARS = 200  # a YAML error quotes the input: keep the one line short whatever the file holds
+
+
+class YAMLAliasError(ValueError):
+    """A YAML alias (``*name``): refused, because a few hundred bytes of them expand to gigabytes."""
+
+    def __init__(self, anchor: str, line: int):
+        self.line = line
+        super().__init__(f"YAML aliases are not allowed (*{anchor[:40]} at line {line}); write the value out")
+
+
+def load_yaml(text: str, *, round_trip: bool = False) -> Any:
+    """Parse YAML that holds no aliases: rule files, lexicons and front matter alike.
+
+    ``round_trip`` keeps line numbers (ruamel's commented maps) for error
+    messages; otherwise plain data. Neither loader ever builds objects.
+    Raises YAMLAliasError at the first alias, before it is expanded, and
+    ruamel's YAMLError for anything else.
+    """
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.events import AliasEvent
+
+    class NoAliases(Composer):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                event = self.parser.peek_event()
+                raise YAMLAliasError(str(event.anchor), event.start_mark.line + 1)
+            return super().compose_node(parent, index)
+
+    yaml = YAML(typ="rt") if round_trip else YAML(typ="safe", pure=True)
+    yaml.Composer = NoAliases
+    return yaml.load(text)
+
+
+def parse_yaml(path: Path) -> Any:
+    """Parse a rule or lexicon file keeping line numbers; every problem is a one-line RuleError."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"), round_trip=True)
+    except YAMLAliasError as exc:
+        raise RuleError(path, exc.line, str(exc)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise RuleError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem}") from None
+        raise RuleError(path, mark.line + 1 if mark else None,
+                        f"invalid YAML: {str(exc.problem)[:MAX_REASON_CHARS]}") from None
     except (YAMLError, UnicodeDecodeError) as exc:
-        raise RuleError(path, None, f"invalid YAML: {exc}") from None
+        raise RuleError(path, None, f"invalid YAML: {str(exc)[:MAX_REASON_CHARS]}") from None
 
 
 def _compile(path: Path, data: Any, where: list[Any], pattern: str, ignore_case: bool) -> regex.Pattern:

@@ -112,17 +112,31 @@ def _files_in(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
+def qualified_name(path: Path) -> str:
+    """What a rule file's ids are qualified by: ``sites/reuters.com`` inside a ``sites/`` folder, else the stem."""
+    return f"{path.parent.name}/{path.stem}" if path.parent.name in SUBFOLDERS else path.stem
+
+
 def rule_files(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True) -> list[tuple[Path, str, int]]:
-    """(path, name, precedence) of every rule file to load; higher precedence wins."""
+    """(path, name, precedence) of every rule file to load; higher precedence wins.
+
+    A user source is a rules folder or one rule file (``--rules learned.yaml``,
+    as ruff's ``--config`` takes a file): the file then loads as it would
+    from its folder, with the precedence of its place among the sources.
+    """
     entries: list[tuple[Path, str, int]] = []
     if shipped:
         for path, name in _files_in(shipped_rules_dir()):
             entries.append((path, name, 1))
-    for rank, folder in enumerate(user_dirs, start=2):
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise RuleError(folder, None, "rules folder does not exist")
-        entries.extend((path, name, rank) for path, name in _files_in(folder))
+    for rank, source in enumerate(user_dirs, start=2):
+        source = Path(source)
+        if source.is_file() and source.suffix in (".yaml", ".yml"):
+            entries.append((source, qualified_name(source), rank))
+        elif source.is_dir():
+            entries.extend((path, name, rank) for path, name in _files_in(source))
+        else:
+            raise RuleError(source, None, "rules source is neither a folder nor a .yaml rule file"
+                            if source.exists() else "rules folder or file does not exist")
     return entries
 
 

@@ -130,7 +130,7 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     folded = fold(text)  # once for the document: fingerprints and every line's gates read it
     sites = match_sites(ruleset, source.url, text, imported=False, folded=folded)
     lines = split_lines(text, folded)
-    warnings: list[str] = []
+    warnings = list(source.warnings)
     rules = active_rules(ruleset, sites)
     classify(lines, rules, warnings)
     dropped = drop_duplicates(lines)

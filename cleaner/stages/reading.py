@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any, Callable, Iterator, Mapping
 
+from ..rulebook.rulefile import YAMLAliasError, load_yaml
 from ..rulebook.textform import front_matter
 from .document import Source
 
@@ -140,25 +141,36 @@ def decode(data: bytes, path: str | Path) -> str:
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     """(header, body) of a file that starts with a YAML front matter block; ({}, text) otherwise."""
+    return read_front_matter(text)[:2]
+
+
+def read_front_matter(text: str) -> tuple[dict, str, str | None]:
+    """(header, body, warning) of a file that starts with a YAML front matter block; ({}, text, None) otherwise.
+
+    A block that is not a YAML mapping stays body text. So does one holding
+    YAML aliases (a few hundred bytes of them expand to gigabytes, and
+    cleaner's headers never use them), with a warning saying why.
+    """
     text, lines, body = front_matter(text)
     if not lines:
-        return {}, text
-    from ruamel.yaml import YAML
+        return {}, text, None
     from ruamel.yaml.error import YAMLError
 
     try:
-        header = YAML(typ="safe", pure=True).load("\n".join(lines))
+        header = load_yaml("\n".join(lines))
+    except YAMLAliasError as exc:
+        return {}, text, f"front matter not read as a header: {exc}"
     except YAMLError:
-        return {}, text
-    return (header, body) if isinstance(header, dict) else ({}, text)
+        return {}, text, None
+    return (header, body, None) if isinstance(header, dict) else ({}, text, None)
 
 
 def source_from_text(text: str, *, path: str | None = None, url: str | None = None,
                      sha256: str | None = None, encoding: str | None = None) -> Source:
     """A Source for ``text``, taking the URL and earlier header from its front matter if any."""
-    prior, body = split_front_matter(text)
+    prior, body, warning = read_front_matter(text)
     return Source(text=body, path=path, url=url or prior.get("url"), sha256=sha256, prior=prior,
-                  encoding=encoding)
+                  encoding=encoding, warnings=(warning,) if warning else ())
 
 
 def url_in_html(html: str) -> str | None:

@@ -147,3 +147,71 @@ def test_the_templates_commented_example_rule_works_once_uncommented(tmp_path):
     out.write_text("\n".join(kept + example) + "\n", encoding="utf-8")
     result = run("rules", "test", str(out))
     assert result.exit_code == 0 and "2 passed, 0 failed" in result.output, result.output
+
+
+def test_validate_reports_every_error_of_a_file_at_once_with_did_you_mean(tmp_path):
+    path = write(tmp_path, "many.yaml", """\
+        rules:
+          - id: x
+            kind: sharing
+            action: dropp
+            match: 'Share this'
+            case: sensitive
+            maxwords: 5
+            tests: {remove: ['Share this'], keep: ['b']}
+          - id: y
+            kind: share
+            action: drop
+            match: '(unclosed'
+            case: sensitive
+            tests: {remove: ['a'], keep: ['b']}
+        """)
+    result = run("rules", "validate", str(path))
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert f"{path}:3: rules/0/kind: unknown kind 'sharing' (did you mean 'share'?)" in errors[0]
+    assert f"{path}:4: rules/0/action: unknown action 'dropp' (did you mean 'drop'?)" in errors[1]
+    assert errors[2] == f"error: {path}:7: unknown key 'maxwords' (did you mean 'max_words'?)"
+    assert errors[3].startswith(f"error: {path}:12: bad regex") and len(errors) == 4
+
+
+def test_validate_warns_about_an_empty_rule_file(tmp_path):
+    path = write(tmp_path, "empty.yaml", "# nothing yet\n")
+    result = run("rules", "validate", str(path))
+    assert result.exit_code == 0 and f"warning: {path}: empty rule file" in result.output
+
+
+def test_a_single_rule_file_is_a_rules_source(tmp_path):
+    learned = write(tmp_path, "learned.yaml", SHARE_OVERRIDE)
+    page = write(tmp_path, "page.txt", PAGE)
+    assert run("rules", "validate", "--rules", str(learned)).exit_code == 0
+    folder = write(tmp_path / "folder", "learned.yaml", SHARE_OVERRIDE)
+    assert clean_txt(page, "--rules", str(learned)) == clean_txt(page, "--rules", str(folder.parent))
+    result = run("rules", "list", "--rules", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_validate_refuses_a_rule_that_takes_every_keep_example_or_every_seed_line(tmp_path):
+    keeps = write(tmp_path, "keeps.yaml", """\
+        rules:
+          - id: greedy
+            kind: share
+            action: drop
+            match: '.*share.*'
+            case: insensitive
+            tests: {remove: ['Share this'], keep: ['The share price rose.']}
+        """)
+    result = run("rules", "validate", str(keeps))
+    assert result.exit_code == 2 and "keeps.yaml:2: rule 'keeps/greedy' matches every line of its own keep" in result.output
+    everything = write(tmp_path, "everything.yaml", """\
+        rules:
+          - id: all
+            kind: ad
+            action: drop
+            match: '.+'
+            case: sensitive
+            max_words: 1000
+            tests: {remove: ['Advertisement'], keep: ['']}
+        """)
+    result = run("rules", "validate", str(everything))
+    assert result.exit_code == 2 and "removes every line of the bundled seed articles" in result.output
