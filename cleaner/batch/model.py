@@ -14,6 +14,10 @@ from typing import Any
 from ..stages.reading import RecordRange
 from .remote import Location
 
+class BatchError(Exception):
+    """A batch that cannot start (output folder in use, a state folder or report path unusable): one line, exit 2."""
+
+
 IN_FLIGHT_PER_JOB = 4  # tasks in flight per worker: enough to keep it busy while the main process collects
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class FileResult:
     removed: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    record_errors: list[dict[str, str]] = field(default_factory=list)  # JSONL records left out: {input: PATH:LINE, reason}
     bytes_in: int = 0
     bytes_out: int = 0
     reason: str | None = None  # why a file was refused unread (action "refused")
@@ -99,6 +104,7 @@ class Summary:
         self.removed.update(result.removed)
         if result.error:
             self.errors.append((result.input, result.error))
+        self.errors.extend((failure["input"], failure["reason"]) for failure in result.record_errors)
 
     def removed_by_kind(self) -> Counter:
         return self.removed

@@ -19,6 +19,7 @@ from ..rulebook.textform import fold, normalise
 from .document import STATUSES, Document, Source
 from .linemodel import apply_model
 from .metadata import extract, take_title_and_section
+from .reading import sanitised
 from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -180,11 +181,13 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], prior: di
 
 
 def clean_source(source: Source, ruleset: RuleSet) -> Document:
-    """Clean one document. Never raises on odd text; rule timeouts become warnings."""
+    """Clean one document. Never raises on odd text: lone surrogates and rule timeouts become warnings."""
+    source = sanitised(source)
     extraction = None
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     lines, sites, warnings, known = rule_pass(source, ruleset)
+    warnings[:0] = source.warnings
     judged = _judge(ruleset, lines, known, source.prior, extracted=extraction is not None)
     found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
