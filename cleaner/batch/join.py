@@ -83,6 +83,7 @@ class Joiner:
         result.records += part.records
         result.statuses = dict(Counter(result.statuses) + Counter(part.statuses))
         result.removed = dict(Counter(result.removed) + Counter(part.removed))
+        result.emptied_by = dict(Counter(result.emptied_by) + Counter(part.emptied_by))
         result.warnings.extend(part.warnings)
         result.record_errors.extend(part.record_errors)
         text = part.rendered or ""

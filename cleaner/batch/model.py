@@ -60,6 +60,7 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     record_errors: list[dict[str, str]] = field(default_factory=list)  # JSONL records left out: {input: PATH:LINE, reason}
+    emptied_by: dict[str, int] = field(default_factory=dict)  # rule id -> documents left empty, it taking the most lines
     bytes_in: int = 0
     bytes_out: int = 0
     reason: str | None = None  # why a file was refused unread (action "refused")
@@ -92,6 +93,7 @@ class Summary:
     statuses: Counter = field(default_factory=Counter)
     removed: Counter = field(default_factory=Counter)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    emptied_by: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     def add(self, result: FileResult) -> None:
@@ -102,12 +104,22 @@ class Summary:
         self.actions[result.action] += 1
         self.statuses.update(result.statuses)
         self.removed.update(result.removed)
+        self.emptied_by.update(result.emptied_by)
         if result.error:
             self.errors.append((result.input, result.error))
         self.errors.extend((failure["input"], failure["reason"]) for failure in result.record_errors)
 
     def removed_by_kind(self) -> Counter:
         return self.removed
+
+    def emptying_rules(self) -> list[str]:
+        """One warning per rule that emptied more than half of the documents (took most lines of each): too wide.
+
+        A rule matching every line passes its own examples; only a batch shows
+        it, so the batch says it once rather than once per document.
+        """
+        return [f"rule {rule} emptied {n} of the {self.records} documents (it took most of their lines); check its pattern"
+                for rule, n in sorted(self.emptied_by.items()) if n > self.records / 2]
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "records": self.records, "bytes_in": self.bytes_in,

@@ -153,6 +153,8 @@ def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir
         progress.stop()
         if state is not None:
             state.close()
+    for warning in summary.emptying_rules():
+        print(f"warning: {warning}", file=log)
     if marker is not None:
         marker.finished()
     summary.seconds = time.perf_counter() - started

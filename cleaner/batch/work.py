@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from ..rulebook.ruleset import RuleSet
 from ..stages.pipeline import clean_source
-from ..stages.document import Source
+from ..stages.document import Document, Source
 from ..stages.reading import InputError, display_name, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
 from .files import existing_text, read_input, target_of, write_output
@@ -97,7 +97,7 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
     whose cleaning raises (a bug met on odd input) is left out and named in
     ``record_errors``; the file's other records go on.
     """
-    parts, statuses, removed = [], Counter(), Counter()
+    parts, statuses, removed, emptied = [], Counter(), Counter(), Counter()
     for source in sources:
         try:
             document = clean_source(source, ruleset)
@@ -109,12 +109,20 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
             continue
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
+        if document.status == "empty":
+            emptied.update(_main_remover(document))
         result.warnings.extend(document.warnings)
         if every or document.status not in NOT_WRITTEN:
             parts.append(rendered)
     result.records = sum(statuses.values())
-    result.statuses, result.removed = dict(statuses), dict(removed)
+    result.statuses, result.removed, result.emptied_by = dict(statuses), dict(removed), dict(emptied)
     return parts
+
+
+def _main_remover(document: Document) -> list[str]:
+    """The rule that took the most lines of a document (none for builtin duplicate checks and header moves)."""
+    taken = Counter(r.rule for r in document.removals if r.action != "header" and not r.rule.startswith("builtin/"))
+    return [rule for rule, _ in taken.most_common(1)]
 
 
 def _diff(path: Location, data: bytes, target: Location, new: str) -> str:
