@@ -42,9 +42,14 @@ class BatchOptions:
         return not (self.dry_run or self.diff)
 
     def shape(self) -> str:
-        """The options an output depends on, as a stable string."""
-        return json.dumps({"fmt": self.fmt, "url": self.url, "in_place": self.in_place,
-                           "read": self.read_options}, sort_keys=True)
+        """The options an output depends on (OUTPUT_OPTIONS), as a stable string: part of the resume key."""
+        return json.dumps({name: getattr(self, name) for name in OUTPUT_OPTIONS}, sort_keys=True)
+
+
+# Every BatchOptions field is one or the other (a test checks): a new option must say whether outputs depend on it.
+# The rules, lexicons, line model and settings-file exclusions are in RuleSet.digest, also in the key.
+OUTPUT_OPTIONS = ("fmt", "url", "in_place", "read_options")  # a rerun that changes one redoes every file
+RUN_OPTIONS = ("out_dir", "jobs", "force", "dry_run", "diff", "progress", "engine", "scheduler")  # same outputs
 
 
 @dataclass
