@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from typing import Iterable, Iterator, TextIO
 
 from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
+from ..stages.reading import SURROGATE
 from .dask import DaskEngine
 from .files import walk_any
 from .join import Joiner, split_parts, splittable
@@ -27,8 +27,6 @@ from .model import BatchError, BatchOptions, FileResult, Summary, Task
 from .pool import Pool
 from .remote import Location, location
 from .resume import FolderLock, RunMarker, StateStore, state_folder, usable_state_folder
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Progress:
@@ -166,7 +164,7 @@ def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir
 def _json_row(result: FileResult) -> str:
     """The row as one line of JSON that any UTF-8 writer takes: a stray surrogate is written as its \\u escape."""
     row = json.dumps(result.row(), ensure_ascii=False)
-    return row if row.isascii() or not _SURROGATE.search(row) else _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", row)
+    return row if row.isascii() or not SURROGATE.search(row) else SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", row)
 
 
 def check_report_path(path: Path | None) -> None:

@@ -101,7 +101,7 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
     for source in sources:
         try:
             document = clean_source(source, ruleset)
-            rendered = render(document, fmt)
+            rendered = render(document, fmt) if every or document.status not in NOT_WRITTEN else None
         except Exception as exc:
             if not every:
                 raise  # one document: the file's error (see _guarded)
@@ -112,7 +112,7 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
         if document.status == "empty":
             emptied.update(_main_remover(document))
         result.warnings.extend(document.warnings)
-        if every or document.status not in NOT_WRITTEN:
+        if rendered is not None:
             parts.append(rendered)
     result.records = sum(statuses.values())
     result.statuses, result.removed, result.emptied_by = dict(statuses), dict(removed), dict(emptied)

@@ -49,7 +49,7 @@ _CANONICAL = re.compile(
 # WHATWG: pages that say latin-1 or ascii are decoded as windows-1252, its superset
 _CHARSET_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: a str no UTF-8 writer takes
 
 ErrorHandler = Callable[["InputError"], None]
 
@@ -80,9 +80,9 @@ def replace_surrogates(text: str) -> tuple[str, int]:
     over a ``str`` that no UTF-8 writer, regex gate or automaton accepts;
     a decoded file never holds one.
     """
-    if text.isascii() or not _SURROGATE.search(text):
+    if text.isascii() or not SURROGATE.search(text):
         return text, 0
-    return _SURROGATE.subn("\ufffd", text)
+    return SURROGATE.subn("\ufffd", text)
 
 
 def surrogate_warning(count: int) -> str:
