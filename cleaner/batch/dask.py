@@ -24,9 +24,10 @@ from collections import deque
 from typing import Any, Iterator
 
 from ..rulebook.ruleset import RuleSet
+from ..stages.reading import display_name
 from .model import IN_FLIGHT_PER_JOB, BatchOptions, FileResult, Task
 from .remote import MissingDependency
-from .work import process_file, settled
+from .work import internal_error, process_file, settled
 
 INSTALL = "pip install 'cleaner[dask]'"
 
@@ -60,12 +61,13 @@ class DaskEngine:
             self.client = Client(self.cluster)
         threads = sum(self.client.nthreads().values()) or 1
         self.window = threads * IN_FLIGHT_PER_JOB
+        self.options = options
         self.context = self.client.scatter([ruleset, options], broadcast=True)
 
     def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileResult]]:
         window: deque[tuple[Task, Any]] = deque()
         for task in tasks:
-            pending = settled(task) or self.client.submit(_run, task, *self.context, pure=False)
+            pending = settled(task, self.options) or self.client.submit(_run, task, *self.context, pure=False)
             window.append((task, pending))
             if len(window) >= self.window:
                 yield self._collect(*window.popleft())
@@ -76,11 +78,15 @@ class DaskEngine:
     def _collect(task: Task, pending: Any) -> tuple[Task, FileResult]:
         if isinstance(pending, FileResult):
             return task, pending
+        from distributed import KilledWorker
+
         try:
             return task, pending.result()
-        except Exception as exc:  # a worker died on this file more than the scheduler allows (KilledWorker)
-            return task, FileResult(input=str(task.path), action="error",
-                                    error=f"worker died: {type(exc).__name__}: {exc}")
+        except KilledWorker as exc:  # a worker died on this file more than the scheduler allows
+            reason = f"worker died: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # process_file never raises: a result that did not travel back, say
+            reason = internal_error(exc)
+        return task, FileResult(input=display_name(task.path), action="error", error=display_name(reason))
 
     def close(self) -> None:
         self.client.close()

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
-from ..stages.reading import InputError, is_jsonl_name, plan_record_ranges
+from ..stages.reading import InputError, display_name, is_jsonl_name, plan_record_ranges
 from .files import target_of
 from .model import BatchOptions, FileResult, Task
 from .resume import finish_key, resumed
@@ -38,7 +38,7 @@ def split_parts(task: Task, ruleset: RuleSet, options: BatchOptions) -> Iterator
         yield task  # the worker reports why it cannot be read
         return
     key = finish_key(digest, ruleset, options)
-    if resumed(task, key) is not None:
+    if resumed(task, key, options) is not None:
         yield replace(task, key=key)  # settled() reports it skipped; no worker reads it
         return
     for index, part in enumerate(ranges):
@@ -67,7 +67,7 @@ class Joiner:
 
     def _start(self, task: Task) -> None:
         self.abandon()
-        self.result = FileResult(input=str(task.path), key=task.key, bytes_in=task.path.stat().st_size)
+        self.result = FileResult(input=display_name(task.path), key=task.key, bytes_in=task.path.stat().st_size)
         try:
             self.target = target_of(task, self.options)
         except InputError as exc:
@@ -83,7 +83,9 @@ class Joiner:
         result.records += part.records
         result.statuses = dict(Counter(result.statuses) + Counter(part.statuses))
         result.removed = dict(Counter(result.removed) + Counter(part.removed))
+        result.emptied_by = dict(Counter(result.emptied_by) + Counter(part.emptied_by))
         result.warnings.extend(part.warnings)
+        result.record_errors.extend(part.record_errors)
         text = part.rendered or ""
         result.bytes_out += len(text.encode("utf-8"))
         if result.error:
@@ -101,11 +103,11 @@ class Joiner:
         if self.target is None:
             result.rendered, result.action = "".join(self.held), "written"
         elif not self.options.writes:
-            result.output, result.action = str(self.target), "would-write"
+            result.output, result.action = display_name(self.target), "would-write"
         else:
             self.file.commit()
             self.file = None
-            result.output, result.action = str(self.target), "written"
+            result.output, result.action = display_name(self.target), "written"
         self.held = []
         return result
 

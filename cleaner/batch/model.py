@@ -14,6 +14,10 @@ from typing import Any
 from ..stages.reading import RecordRange
 from .remote import Location
 
+class BatchError(Exception):
+    """A batch that cannot start (output folder in use, a state folder or report path unusable): one line, exit 2."""
+
+
 IN_FLIGHT_PER_JOB = 4  # tasks in flight per worker: enough to keep it busy while the main process collects
 
 @dataclass(frozen=True)
@@ -38,9 +42,14 @@ class BatchOptions:
         return not (self.dry_run or self.diff)
 
     def shape(self) -> str:
-        """The options an output depends on, as a stable string."""
-        return json.dumps({"fmt": self.fmt, "url": self.url, "in_place": self.in_place,
-                           "read": self.read_options}, sort_keys=True)
+        """The options an output depends on (OUTPUT_OPTIONS), as a stable string: part of the resume key."""
+        return json.dumps({name: getattr(self, name) for name in OUTPUT_OPTIONS}, sort_keys=True)
+
+
+# Every BatchOptions field is one or the other (a test checks): a new option must say whether outputs depend on it.
+# The rules, lexicons, line model and settings-file exclusions are in RuleSet.digest, also in the key.
+OUTPUT_OPTIONS = ("fmt", "url", "in_place", "read_options")  # a rerun that changes one redoes every file
+RUN_OPTIONS = ("out_dir", "jobs", "force", "dry_run", "diff", "progress", "engine", "scheduler")  # same outputs
 
 
 @dataclass
@@ -55,6 +64,8 @@ class FileResult:
     removed: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    record_errors: list[dict[str, str]] = field(default_factory=list)  # JSONL records left out: {input: PATH:LINE, reason}
+    emptied_by: dict[str, int] = field(default_factory=dict)  # rule id -> documents left empty, it taking the most lines
     bytes_in: int = 0
     bytes_out: int = 0
     reason: str | None = None  # why a file was refused unread (action "refused")
@@ -87,6 +98,7 @@ class Summary:
     statuses: Counter = field(default_factory=Counter)
     removed: Counter = field(default_factory=Counter)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    emptied_by: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     def add(self, result: FileResult) -> None:
@@ -97,11 +109,22 @@ class Summary:
         self.actions[result.action] += 1
         self.statuses.update(result.statuses)
         self.removed.update(result.removed)
+        self.emptied_by.update(result.emptied_by)
         if result.error:
             self.errors.append((result.input, result.error))
+        self.errors.extend((failure["input"], failure["reason"]) for failure in result.record_errors)
 
     def removed_by_kind(self) -> Counter:
         return self.removed
+
+    def emptying_rules(self) -> list[str]:
+        """One warning per rule that emptied more than half of the documents (took most lines of each): too wide.
+
+        A rule matching every line passes its own examples; only a batch shows
+        it, so the batch says it once rather than once per document.
+        """
+        return [f"rule {rule} emptied {n} of the {self.records} documents (it took most of their lines); check its pattern"
+                for rule, n in sorted(self.emptied_by.items()) if n > self.records / 2]
 
     def as_dict(self) -> dict[str, Any]:
         return {"files": self.files, "records": self.records, "bytes_in": self.bytes_in,

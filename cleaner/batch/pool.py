@@ -7,19 +7,28 @@ back in input order: memory stays flat and logs and reports keep the input's
 order whatever the number of workers. A worker that dies breaks the pool: a
 new one is started and the chunks in flight are redone one file at a time,
 so only a file that kills a worker again is reported.
+
+A killed main process takes its pool with it: each worker holds the read
+end of a pipe whose only write end is the main process's, and exits when it
+reads end-of-file. With the workers gone the forkserver and the resource
+tracker (which live while any worker holds their descriptors) end too.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
+from multiprocessing import reduction
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterator
 
 from ..rulebook.ruleset import RuleSet
+from ..stages.reading import display_name
 from .model import IN_FLIGHT_PER_JOB, BatchOptions, FileResult, Task
-from .work import process_file, settled
+from .work import internal_error, process_file, settled
 
 CHUNK_SECONDS = 0.05  # a pool task holds about this much work (see _ChunkSize)
 MAX_CHUNK = 64  # files in one pool task at most
@@ -27,9 +36,35 @@ MAX_CHUNK = 64  # files in one pool task at most
 _worker: dict[str, Any] = {}  # a pool worker's rules and options, set once by _init_worker
 
 
-def _init_worker(ruleset: RuleSet, options: BatchOptions) -> None:
-    """Per pool worker, once: the rules and options."""
+def _init_worker(ruleset: RuleSet, options: BatchOptions, alive: int | None = None) -> None:
+    """Per pool worker, once: the rules and options, and a thread that ends the worker when the run's pipe ``alive`` closes."""
     _worker.update(ruleset=ruleset, options=options)
+    if alive is not None:
+        threading.Thread(target=_exit_at_eof, args=(alive,), name="watch-main", daemon=True).start()
+
+
+def _exit_at_eof(alive: int) -> None:
+    """Exit at once when the main process is gone: its run was killed, no one will read our results.
+
+    A file being written is left as a temporary, which the next run sweeps.
+    """
+    while os.read(alive, 1):
+        pass
+    os._exit(1)
+
+
+class _ForChild:
+    """A descriptor the pool worker inherits: duplicated for the child while the worker's arguments are pickled."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __reduce__(self):
+        return _detach, (reduction.DupFd(self.fd),)
+
+
+def _detach(duplicate: object) -> int:
+    return duplicate.detach()
 
 
 def _pool_task(task: Task) -> FileResult:
@@ -75,6 +110,7 @@ class Pool:
         self.args = (ruleset, options)
         self.executor: ProcessPoolExecutor | None = None
         self.size = _ChunkSize()
+        self.alive: tuple[int, int] | None = None  # (read, write): workers exit when the write end closes
         if self.jobs == 1:
             _init_worker(*self.args)
         else:
@@ -86,13 +122,16 @@ class Pool:
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload([__name__])  # imported once by the server, not again by each worker
+        if self.alive is None:
+            self.alive = os.pipe()
+            os.set_inheritable(self.alive[1], False)
         self.executor = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker,
-                                            initargs=self.args)
+                                            initargs=(*self.args, _ForChild(self.alive[0])))
 
     def map(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileResult]]:
         if self.executor is None:
             for task in tasks:
-                yield task, settled(task) or _pool_task(task)
+                yield task, settled(task, self.args[1]) or _pool_task(task)
             return
         window: deque[tuple[list[Task], Future | list[FileResult]]] = deque()
         for chunk, done in self._chunks(tasks):
@@ -109,7 +148,7 @@ class Pool:
         """
         chunk: list[Task] = []
         for task in tasks:
-            done = settled(task)
+            done = settled(task, self.args[1])
             if chunk and (done is not None or task.part is not None):
                 yield chunk, None
                 chunk = []
@@ -129,7 +168,7 @@ class Pool:
             return
         try:
             results, seconds = pending.result()
-        except BrokenProcessPool:  # a worker died (out of memory, killed): find the file that killed it
+        except Exception:  # a worker died (out of memory, killed), or a result did not unpickle: find the file
             yield from self._one_by_one(chunk)
             return
         self.size.learn(seconds, len(chunk))
@@ -141,7 +180,9 @@ class Pool:
             try:
                 (result,), _ = self._submit([task]).result()
             except BrokenProcessPool as exc:
-                result = FileResult(input=str(task.path), action="error", error=f"worker died: {exc}")
+                result = FileResult(input=display_name(task.path), action="error", error=f"worker died: {exc}")
+            except Exception as exc:  # process_file never raises: the result did not travel back
+                result = FileResult(input=display_name(task.path), action="error", error=internal_error(exc))
             yield task, result
 
     def _submit(self, chunk: list[Task]) -> Future:
@@ -156,3 +197,7 @@ class Pool:
     def close(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.alive is not None:
+            for fd in self.alive:
+                os.close(fd)
+            self.alive = None

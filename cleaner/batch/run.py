@@ -2,11 +2,14 @@
 
 The main process walks the inputs, looks up each one's resume row, hands
 the tasks to an engine (the local pool, or Dask) and consumes the results
-in order; only it writes the resume state and the report.
+in order; only it writes the resume state and the report. What could stop a
+batch half way (the output folder in use, an unusable state folder or report
+path) is checked before any input is read: BatchError, one line.
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -16,13 +19,14 @@ from typing import Iterable, Iterator, TextIO
 
 from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
+from ..stages.reading import SURROGATE
 from .dask import DaskEngine
 from .files import walk_any
 from .join import Joiner, split_parts, splittable
-from .model import BatchOptions, FileResult, Summary, Task
+from .model import BatchError, BatchOptions, FileResult, Summary, Task
 from .pool import Pool
 from .remote import Location, location
-from .resume import RunMarker, StateStore, state_folder
+from .resume import FolderLock, RunMarker, StateStore, state_folder, usable_state_folder
 
 
 class _Progress:
@@ -63,6 +67,8 @@ def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -
     if result.error:
         progress.print(f"error: {result.input}: {result.error}", log)
         return
+    for failure in result.record_errors:
+        progress.print(f"error: {failure['input']}: {failure['reason']}", log)
     if result.action == "refused":
         progress.print(f"skipped: {result.input}: {result.reason}", log)
     for warning in result.warnings if result.action != "skipped" else ():
@@ -101,9 +107,20 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
     paths = [location(p) for p in paths]
     if options.out_dir is not None:
         options = replace(options, out_dir=location(options.out_dir))
+    out_dir = options.out_dir if not options.in_place else None
+    check_report_path(report)
+    lock = FolderLock(out_dir, usable_state_folder(out_dir)) if out_dir is not None and options.writes else None
+    try:
+        return _run(paths, ruleset, options, out_dir, report, stdout, log)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir: Location | None,
+         report: Path | None, stdout: TextIO, log: TextIO) -> Summary:
     started = time.perf_counter()
     summary = Summary()
-    out_dir = options.out_dir if not options.in_place else None
     state = StateStore(state_folder(out_dir), readonly=not options.writes) if out_dir is not None else None
     total = sum(1 for _ in walk_any(paths, out_dir)) if options.progress else 0
     progress = _Progress(options.progress, total)
@@ -120,9 +137,9 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
             summary.add(result)
             _log(result, progress, log, stdout)
             recorded = options.writes and state is not None and result.key and not result.error \
-                and result.action != "skipped"
+                and not result.record_errors and result.action != "skipped"
             if recorded or rows is not None:
-                row = json.dumps(result.row(), ensure_ascii=False)  # once, for the state and the report
+                row = _json_row(result)  # once, for the state and the report
                 if recorded:
                     state.record(task.relative.as_posix(), result.key, row)
                 if rows is not None:
@@ -134,12 +151,31 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
         progress.stop()
         if state is not None:
             state.close()
+    for warning in summary.emptying_rules():
+        print(f"warning: {warning}", file=log)
     if marker is not None:
         marker.finished()
     summary.seconds = time.perf_counter() - started
     if rows is not None:
         write_report(report, summary, rows)
     return summary
+
+
+def _json_row(result: FileResult) -> str:
+    """The row as one line of JSON that any UTF-8 writer takes: a stray surrogate is written as its \\u escape."""
+    row = json.dumps(result.row(), ensure_ascii=False)
+    return row if row.isascii() or not SURROGATE.search(row) else SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", row)
+
+
+def check_report_path(path: Path | None) -> None:
+    """BatchError now, not after the whole batch, when the report could not be written where asked."""
+    if path is None:
+        return
+    folder = next(where for where in (path.parent, *path.parent.parents) if where.exists() or where == where.parent)
+    if not folder.is_dir():
+        raise BatchError(f"cannot write the report {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BatchError(f"cannot write the report {path}: {folder} is not writable")
 
 
 def write_report(path: Path, summary: Summary, rows: TextIO) -> None:
@@ -151,5 +187,7 @@ def write_report(path: Path, summary: Summary, rows: TextIO) -> None:
             for i, line in enumerate(rows):
                 out.write(("\n  " if i == 0 else ",\n  ") + line.rstrip("\n"))
             out.write("\n ]}\n")
+    except OSError as exc:  # checked before the batch; the disk may still fill up
+        raise BatchError(f"cannot write the report {path}: {exc.strerror or exc}") from None
     finally:
         rows.close()

@@ -14,8 +14,8 @@ from typing import Callable, Iterable
 
 from ..rulebook.ruleset import RuleSet
 from ..stages.pipeline import clean_source
-from ..stages.document import Source
-from ..stages.reading import InputError, is_jsonl_name, read_record_range, sources_from_bytes
+from ..stages.document import Document, Source
+from ..stages.reading import InputError, display_name, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
 from .files import existing_text, read_input, target_of, write_output
 from .model import BatchOptions, FileResult, Task
@@ -29,13 +29,13 @@ def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileRes
     """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
     if task.part is not None:
         return process_part(task, ruleset, options)
-    result = FileResult(input=str(task.path))
+    result = FileResult(input=display_name(task.path))
     return _guarded(result, lambda: _whole_file(task, result, ruleset, options))
 
 
 def process_part(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     """Clean one range of records; the rendered lines go back to the main process, which writes the file."""
-    result = FileResult(input=str(task.path), action="part", key=task.key, bytes_in=task.part.end - task.part.start)
+    result = FileResult(input=display_name(task.path), action="part", key=task.key, bytes_in=task.part.end - task.part.start)
     return _guarded(result, lambda: _part(task, result, ruleset, options))
 
 
@@ -48,19 +48,24 @@ def _guarded(result: FileResult, work: Callable[[], FileResult]) -> FileResult:
     except OSError as exc:
         result.action, result.error = "error", exc.strerror or str(exc)
     except Exception as exc:  # a bug on odd input; the row names it
-        result.action, result.error = "error", f"internal error: {type(exc).__name__}: {exc}"
+        result.action, result.error = "error", internal_error(exc)
     return result
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one-line reason for an exception nobody expected (a bug met on odd input)."""
+    return display_name(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     data = read_input(task.path)
     result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
-    skipped = resumed(task, result.key)
+    skipped = resumed(task, result.key, options)
     if skipped is not None:
         return skipped
     target = target_of(task, options)
     name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
-    sources = sources_from_bytes(data, name, display=str(task.path), url=options.url,
+    sources = sources_from_bytes(data, name, display=result.input, url=options.url,
                                  on_error=_warning_of(result), **options.read_options)
     multi = is_jsonl_name(name)
     parts = _clean(sources, result, ruleset, "jsonl" if multi else options.fmt, every=multi)
@@ -72,7 +77,8 @@ def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: Batch
 
 
 def _part(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
-    sources = read_record_range(task.path, task.part, url=options.url, on_error=_warning_of(result),
+    sources = read_record_range(task.path, task.part, display=result.input, url=options.url,
+                                on_error=_warning_of(result),
                                 **options.read_options)
     result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", every=True))
     return result
@@ -87,24 +93,41 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
     """Rendered outputs of ``sources``, filling the row's counts and warnings.
 
     ``every``: records of a JSONL file are all written, ``not_found`` and
-    ``empty`` ones too; a single document with those statuses is not.
+    ``empty`` ones too; a single document with those statuses is not. A record
+    whose cleaning raises (a bug met on odd input) is left out and named in
+    ``record_errors``; the file's other records go on.
     """
-    parts, statuses, removed = [], Counter(), Counter()
+    parts, statuses, removed, emptied = [], Counter(), Counter(), Counter()
     for source in sources:
-        document = clean_source(source, ruleset)
+        try:
+            document = clean_source(source, ruleset)
+            rendered = render(document, fmt) if every or document.status not in NOT_WRITTEN else None
+        except Exception as exc:
+            if not every:
+                raise  # one document: the file's error (see _guarded)
+            result.record_errors.append({"input": source.path or result.input, "reason": internal_error(exc)})
+            continue
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
+        if document.status == "empty":
+            emptied.update(_main_remover(document))
         result.warnings.extend(document.warnings)
-        if every or document.status not in NOT_WRITTEN:
-            parts.append(render(document, fmt))
+        if rendered is not None:
+            parts.append(rendered)
     result.records = sum(statuses.values())
-    result.statuses, result.removed = dict(statuses), dict(removed)
+    result.statuses, result.removed, result.emptied_by = dict(statuses), dict(removed), dict(emptied)
     return parts
+
+
+def _main_remover(document: Document) -> list[str]:
+    """The rule that took the most lines of a document (none for builtin duplicate checks and header moves)."""
+    taken = Counter(r.rule for r in document.removals if r.action != "header" and not r.rule.startswith("builtin/"))
+    return [rule for rule, _ in taken.most_common(1)]
 
 
 def _diff(path: Location, data: bytes, target: Location, new: str) -> str:
     old = data.decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new.splitlines(keepends=True), str(path), str(target)))
+    return "".join(difflib.unified_diff(old, new.splitlines(keepends=True), display_name(path), display_name(target)))
 
 
 def _deliver(result: FileResult, path: Location, data: bytes, target: Location | None, text: str,
@@ -114,7 +137,7 @@ def _deliver(result: FileResult, path: Location, data: bytes, target: Location |
     if target is None:
         result.rendered, result.action = text, "written"
         return
-    result.output = str(target)
+    result.output = display_name(target)
     if existing_text(target) == text:
         result.action = "unchanged"
     elif not options.writes:
@@ -126,14 +149,14 @@ def _deliver(result: FileResult, path: Location, data: bytes, target: Location |
         result.action = "written"
 
 
-def settled(task: Task) -> FileResult | None:
+def settled(task: Task, options: BatchOptions) -> FileResult | None:
     """The row the main process already knows, so no worker is needed; None when there is work to do.
 
     An input refused unread (not an error: the exit code does not change), or
     a large JSONL file whose stored output is still good (``split_parts`` hashed it).
     """
     if task.refused:
-        return FileResult(input=str(task.path), action="refused", reason=task.refused)
+        return FileResult(input=display_name(task.path), action="refused", reason=display_name(task.refused))
     if task.key is not None and task.part is None:
-        return resumed(task, task.key)
+        return resumed(task, task.key, options)
     return None

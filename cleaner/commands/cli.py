@@ -81,7 +81,7 @@ def main() -> None:
 def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, jobs, force, dry_run, diff, in_place,
           report, html_field, text_field, url_field, engine, scheduler) -> None:
     """Clean files and folders (recursively) of scraped articles."""
-    from ..batch.model import BatchOptions
+    from ..batch.model import BatchError, BatchOptions
     from ..batch.run import run_batch
     from ..rulebook.ruleset import without_kinds
 
@@ -95,7 +95,11 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, j
                            diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
                            read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field))
     paths, options = _engine_options(paths, options, engine, scheduler)
-    summary = run_batch(paths, ruleset, options, report=report)
+    try:
+        summary = run_batch(paths, ruleset, options, report=report)
+    except BatchError as exc:  # the output folder in use, an unusable state folder or report path
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     if not quiet:
         click.echo(summary.text(), err=True)
     sys.exit(1 if summary.errors else 0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .rulefile import Rule
 
 _VERBS = {("text", "remove"): "did not remove", ("text", "keep"): "removed or changed",
-          ("text", "protect"): "did not protect",
+          ("text", "protect"): "did not protect", ("text", "timeout"): "timed out on",
           ("html", "remove"): "html did not remove the text of", ("html", "keep"): "html removed text of"}
 
 
@@ -20,7 +20,7 @@ class Failure:
     """An example a rule (text) or a rule file's selectors (html) did not handle as the file says."""
 
     where: str  # "FILE:LINE: RULE-ID" for a text rule, "FILE" for a file's html tests
-    expected: str  # "remove", "protect" or "keep"
+    expected: str  # "remove", "protect" or "keep"; "timeout" when the regex ran out of time on the example
     example: str  # the line, or the HTML snippet
     kind: str = "text"  # text | html
 
@@ -31,15 +31,18 @@ class Failure:
 
 
 def test_rule(rule: Rule) -> list[Failure]:
+    """The rule's failed examples; an example its regex times out on (catastrophic backtracking) fails too."""
     where = f"{rule.file}:{rule.line}: {rule.id}"
     failures = []
-    for expected in ("remove", "protect"):
+    for expected in ("remove", "protect", "keep"):
         for line in rule.tests.get(expected, []):
-            if rule.apply(line) is None:
+            try:
+                matched = rule.apply(line) is not None
+            except TimeoutError:
+                failures.append(Failure(where, "timeout", line))
+                continue
+            if matched != (expected != "keep"):  # a keep rule matching a keep example would protect it: wrong too
                 failures.append(Failure(where, expected, line))
-    for line in rule.tests.get("keep", []):
-        if rule.apply(line) is not None:  # a keep rule that matches a keep example would protect it: still wrong
-            failures.append(Failure(where, "keep", line))
     return failures
 
 

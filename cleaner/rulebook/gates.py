@@ -109,6 +109,9 @@ def passes(gate: Gate, folded: str) -> bool:
     return all(any(needle in folded for needle in needles) for needles in needle_sets)
 
 
+SCAN_LINES = 4096  # lines Screen.lines scans at a time
+
+
 class Screen:
     """Which of many gates a document's lines could pass, from one scan of the whole document.
 
@@ -134,20 +137,28 @@ class Screen:
         self._automaton = _compile(self._words) if self._words else None
 
     def lines(self, folded_lines: Sequence[str]) -> dict[int, set[int]]:
-        """Line number (0-based) -> the gates whose first strings that line holds; lines holding none are left out."""
+        """Line number (0-based) -> the gates whose first strings that line holds; lines holding none are left out.
+
+        Scanned SCAN_LINES lines at a time: a hit never spans lines, and the
+        joined text, its UTF-8 copy and the hits of a huge page stay small.
+        """
         found: dict[int, set[int]] = {}
         if self._automaton is None:
             return found
+        for offset in range(0, len(folded_lines), SCAN_LINES):
+            self._scan(folded_lines[offset:offset + SCAN_LINES], offset, found)
+        return found
+
+    def _scan(self, folded_lines: Sequence[str], offset: int, found: dict[int, set[int]]) -> None:
         hits = self._automaton.find_matches_as_indexes("\n" + "\n".join(folded_lines), overlapping=True)
         if not hits:
-            return found
+            return
         starts = list(accumulate(map((1).__add__, map(len, folded_lines)), initial=1))  # each line's first index
         for word, start, end in hits:
             first = start + self._words[word].startswith("\n")  # where the string proper begins
             number = bisect_right(starts, first) - 1
             if end < starts[number + 1]:  # ends inside that line
-                found.setdefault(number, set()).update(self._owners[word])
-        return found
+                found.setdefault(offset + number, set()).update(self._owners[word])
 
     def text(self, folded: str) -> set[int]:
         """The gates whose first strings a whole folded text holds (a start: at the beginning of one of its lines)."""

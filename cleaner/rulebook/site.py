@@ -49,7 +49,9 @@ def match_sites(ruleset: RuleSet, url: str | None, text: str, *, imported: bool 
         if found:
             matches.append(SiteMatch(found[0], f"domain {found[1]}"))
     window = text[:FINGERPRINT_WINDOW]
-    folded = fold(window) if folded is None else folded  # a longer text only lets more searches through
+    # fold(window) is a prefix of fold(text) at most 3 times as long (casefold's widest expansion); a longer
+    # prefix only lets more searches through, but scanning all of a 50 MB page's would cost a copy of it
+    folded = fold(window) if folded is None else folded[:3 * FINGERPRINT_WINDOW]
     fingerprints, screen = _fingerprints(ruleset)
     held = screen.text(folded)  # most documents carry no fingerprint at all: no search then
     for number in sorted(set(screen.ungated) | held):

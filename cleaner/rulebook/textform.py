@@ -10,8 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Removed: zero-width space, word joiner, byte-order mark. Invisible, and no part of how any word is spelt.
+_REMOVED_CHARS = "\u200b\u2060\ufeff"
+_REMOVED = re.compile(f"[{_REMOVED_CHARS}]")
+# Kept, being part of words and graphemes: ZWNJ (Persian "می‌خواهم"), ZWJ (emoji sequences, Indic
+# conjuncts), the soft hyphen (a word's hyphenation point), variation selectors (U+FE00..U+FE0F, emoji
+# presentation). A line made of nothing else holds no text, though: it is blank.
+_KEPT_INVISIBLE_CHARS = "\u200c\u200d\u00ad" + "".join(map(chr, range(0xFE00, 0xFE10)))
+_INVISIBLE_LINE = re.compile(f"^[ {_KEPT_INVISIBLE_CHARS}]+$", re.MULTILINE)
 _BLANK_RUN = re.compile(r"\n\n\n+")
 _SPACE_RUN = re.compile(" {2,}")
 # what str.split() splits on, other than space and newline (tests/test_gates.py checks the list)
@@ -19,10 +25,13 @@ _ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u200
 
 
 def normalise(text: str) -> str:
-    """NFC, one kind of newline, no invisible characters, single spaces, no trailing blanks.
+    """NFC, one kind of newline, no zero-width spaces, single spaces, no trailing blanks.
 
     Non-breaking and other Unicode spaces become plain spaces; runs of blank
-    lines become one. Wording is never changed. Most text is already clean
+    lines become one. Wording is never changed: of the invisible characters
+    only those that are part of no word go (_REMOVED_CHARS); joiners, soft
+    hyphens and variation selectors stay, except on a line holding nothing
+    else, which is blank. Most text is already clean
     that way, so each step first looks whether it has anything to do; once the
     odd spaces are plain ones, " " and "\n" are the only whitespace left, so
     runs of spaces and spaces at line ends are all that need fixing.
@@ -30,11 +39,14 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):
-        text = _INVISIBLE.sub("", text)
+    ascii = text.isascii()
+    if not ascii and any(char in text for char in _REMOVED_CHARS):
+        text = _REMOVED.sub("", text)
     for space in _ODD_SPACES:
         if space in text:
             text = text.replace(space, " ")
+    if not ascii and any(char in text for char in _KEPT_INVISIBLE_CHARS):
+        text = _INVISIBLE_LINE.sub("", text)
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     if " \n" in text or "\n " in text:
@@ -42,9 +54,21 @@ def normalise(text: str) -> str:
     return _BLANK_RUN.sub("\n\n", text.strip(" ")).strip("\n")
 
 
+FOLD_CHUNK = 1 << 16  # characters casefolded at a time: see fold()
+
+
 def fold(text: str) -> str:
-    """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I")."""
-    return text.replace("İ", "i").replace("ı", "i").casefold()
+    """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I").
+
+    ``str.casefold`` allocates 12 bytes per character for its work (three
+    UCS-4 code points each) before it knows the result's size: on a 50 MB
+    page that was 600 MB at once. Folding is per character, so folding in
+    chunks gives the same text at a bounded cost.
+    """
+    text = text.replace("İ", "i").replace("ı", "i")
+    if len(text) <= FOLD_CHUNK:
+        return text.casefold()
+    return "".join(text[i:i + FOLD_CHUNK].casefold() for i in range(0, len(text), FOLD_CHUNK))
 
 
 FRONT_MATTER_MAX_LINES = 200  # a closing ``---`` further down is not a header's: the block is body text

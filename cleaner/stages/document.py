@@ -24,7 +24,7 @@ class Source:
     record: dict[str, Any] | None = None  # the JSONL record this came from; output keeps its other fields
     text_field: str = "text"  # the record field that receives the clean body
     encoding: str | None = None  # the charset the input's bytes were decoded with
-    warnings: tuple[str, ...] = ()  # what reading it found wrong (a front matter refused), for the Document
+    warnings: tuple[str, ...] = ()  # what reading it found wrong or repaired (a front matter refused, lone surrogates)
 
 
 @dataclass(frozen=True)

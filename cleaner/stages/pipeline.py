@@ -19,7 +19,8 @@ from ..rulebook.textform import fold, normalise
 from .document import Document, Source
 from .linemodel import apply_model
 from .metadata import extract, merge_earlier, take_title_and_section
-from .text import Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
+from .reading import sanitised
+from .text import CutBudget, Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from .html import Extraction
@@ -70,7 +71,7 @@ def _positional(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
 
 
 def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dict[str, Any],
-           dropped: bool, lexicons: Lexicons) -> None:
+           dropped: bool, lexicons: Lexicons, budget: CutBudget) -> None:
     """Apply the rules again to the future body until nothing more goes: cleaning becomes idempotent.
 
     ``in_first``/``in_last`` windows and cut spans count lines, so once residue
@@ -83,7 +84,8 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
     line passes one of those rules' gates (most documents), a pass is only
     the duplicate check, and none is needed when the last one (``dropped``:
     the one before settle) dropped nothing. Bounded by SETTLE_PASSES so a
-    pathological document cannot loop for long.
+    pathological document cannot loop for long. Cuts of every pass count
+    together against the document's ``budget``.
     """
     rules = list(_positional(tuple(rules)))
     for _ in range(SETTLE_PASSES):
@@ -91,7 +93,8 @@ def settle(lines: list[Line], rules: list[Rule], warnings: list[str], known: dic
         if could_match([line for line in lines if line.removal is None], rules):
             heads = _heads(lines, known, lexicons)
             found: list[str] = []
-            changed = classify([line for line in lines if line.removal is None and line not in heads], rules, found)
+            changed = classify([line for line in lines if line.removal is None and line not in heads], rules, found,
+                               budget)
             warnings.extend(w for w in found if w not in warnings)
         if not changed and not dropped:  # the duplicate check would see what it saw last time
             return
@@ -132,10 +135,11 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     lines = split_lines(text, folded)
     warnings = list(source.warnings)
     rules = active_rules(ruleset, sites)
-    classify(lines, rules, warnings)
+    budget = CutBudget.of(lines)
+    classify(lines, rules, warnings, budget)
     dropped = drop_duplicates(lines)
     known = merge_earlier({k: v for k, v in source.html_metadata.items() if v is not None}, source.prior)
-    settle(lines, rules, warnings, known, dropped, ruleset.lexicons)
+    settle(lines, rules, warnings, known, dropped, ruleset.lexicons, budget)
     return lines, sites, warnings, known
 
 
@@ -161,7 +165,8 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], extracted
 
 
 def clean_source(source: Source, ruleset: RuleSet) -> Document:
-    """Clean one document. Never raises on odd text; rule timeouts become warnings."""
+    """Clean one document. Never raises on odd text: lone surrogates and rule timeouts become warnings."""
+    source = sanitised(source)
     extraction = None
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)

@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import stat
 import sys
@@ -49,15 +50,80 @@ _CANONICAL = re.compile(
 # WHATWG: pages that say latin-1 or ascii are decoded as windows-1252, its superset
 _CHARSET_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
 
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: a str no UTF-8 writer takes
+
 ErrorHandler = Callable[["InputError"], None]
 
 
-class InputError(Exception):
-    """A file (or one record of it) that cannot be cleaned; str() is 'path: reason'."""
+def display_name(path: str | PurePath) -> str:
+    """A file name as text any UTF-8 stream takes: a byte that is not UTF-8 is shown as ``\\xNN``.
 
-    def __init__(self, path: str | Path, reason: str):
-        self.path, self.reason = str(path), reason
-        super().__init__(f"{path}: {reason}")
+    Linux file names are bytes. Python reads them as UTF-8 with
+    ``surrogateescape``: such a byte becomes a lone surrogate (U+DC80..U+DCFF)
+    in the ``str``, which opens the right file but which no UTF-8 writer
+    accepts. Logs, reports and output headers show the name as Python's
+    ``backslashreplace`` shows those bytes (``latin1-\\xe9name.txt``); files are
+    always opened, written and keyed in the resume state by their real bytes.
+    """
+    text = str(path)
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name decodes to (from a URL or an argument)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """``text`` with every lone surrogate made U+FFFD, and how many there were.
+
+    The JSON decoder (``"\\ud800"`` is valid JSON) and Python callers can hand
+    over a ``str`` that no UTF-8 writer, regex gate or automaton accepts;
+    a decoded file never holds one.
+    """
+    if text.isascii() or not SURROGATE.search(text):
+        return text, 0
+    return SURROGATE.subn("\ufffd", text)
+
+
+def surrogate_warning(count: int) -> str:
+    return f"{count} lone surrogate{'s' if count > 1 else ''} (U+D800..U+DFFF) replaced by U+FFFD"
+
+
+def _json_without_surrogates(value: Any) -> tuple[Any, int]:
+    """A decoded JSON value with replace_surrogates applied to every string in it (keys too)."""
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if isinstance(value, list):
+        pairs = [_json_without_surrogates(item) for item in value]
+        return [item for item, _ in pairs], sum(n for _, n in pairs)
+    if isinstance(value, dict):
+        total, clean = 0, {}
+        for key, item in value.items():
+            key, k = replace_surrogates(key)
+            clean[key], n = _json_without_surrogates(item)
+            total += k + n
+        return clean, total
+    return value, 0
+
+
+def sanitised(source: Source) -> Source:
+    """``source`` with lone surrogates in its text, HTML and URL replaced, a warning saying so; else itself."""
+    text, in_text = replace_surrogates(source.text)
+    html, in_html = replace_surrogates(source.html) if source.html is not None else (None, 0)
+    url, in_url = replace_surrogates(source.url) if source.url is not None else (None, 0)
+    count = in_text + in_html + in_url
+    if not count:
+        return source
+    return replace(source, text=text, html=html, url=url, warnings=(*source.warnings, surrogate_warning(count)))
+
+
+class InputError(Exception):
+    """A file (or one record of it) that cannot be cleaned; str() is 'path: reason' (see display_name)."""
+
+    def __init__(self, path: str | PurePath, reason: str):
+        self.path, self.reason = display_name(path), reason
+        super().__init__(f"{self.path}: {reason}")
 
 
 def _codec(name: str) -> str | None:
@@ -167,10 +233,15 @@ def read_front_matter(text: str) -> tuple[dict, str, str | None]:
 
 def source_from_text(text: str, *, path: str | None = None, url: str | None = None,
                      sha256: str | None = None, encoding: str | None = None) -> Source:
-    """A Source for ``text``, taking the URL and earlier header from its front matter if any."""
+    """A Source for ``text``, taking the URL and earlier header from its front matter if any.
+
+    Lone surrogates (a Python caller's ``str``) are replaced first, so the front matter still parses.
+    """
+    text, replaced = replace_surrogates(text)
     prior, body, warning = read_front_matter(text)
+    warnings = tuple(w for w in (surrogate_warning(replaced) if replaced else None, warning) if w)
     return Source(text=body, path=path, url=url or prior.get("url"), sha256=sha256, prior=prior,
-                  encoding=encoding, warnings=(warning,) if warning else ())
+                  encoding=encoding, warnings=warnings)
 
 
 def url_in_html(html: str) -> str | None:
@@ -247,7 +318,7 @@ def source_from_bytes(data: bytes, *, path: str, url: str | None = None, html: b
 
 def read_source(path: Path, *, display: str | None = None, url: str | None = None) -> Source:
     """Read one text or HTML file. Raises InputError for unreadable, binary or huge input."""
-    return _named_source(read_bytes(path), path, display or str(path), url)
+    return _named_source(read_bytes(path), path, display or display_name(path), url)
 
 
 def _named_source(data: bytes, name: PurePath, shown: str, url: str | None) -> Source:
@@ -288,6 +359,9 @@ def _records_in(text: str, shown: str, first_line: int, names: Mapping[str, str]
         except json.JSONDecodeError as exc:
             report(InputError(where, f"bad JSON: {exc.msg} (column {exc.colno})"))
             continue
+        record, replaced = _json_without_surrogates(record)
+        if replaced:
+            report(InputError(where, surrogate_warning(replaced)))
         try:
             source = _record_source(record, names, where, hashlib.sha256(line.encode("utf-8", "replace")).hexdigest())
         except InputError as exc:
@@ -300,7 +374,7 @@ def read_records(path: Path, *, display: str | None = None, url: str | None = No
                  fields: Mapping[str, str] | None = None,
                  on_error: ErrorHandler | None = None) -> Iterator[Source]:
     """One Source per JSONL record. A broken line goes to ``on_error`` (default: stderr) and reading goes on."""
-    yield from _records(read_bytes(path), display or str(path), url, fields, on_error)
+    yield from _records(read_bytes(path), display or display_name(path), url, fields, on_error)
 
 
 def _records(data: bytes, shown: str, url: str | None, fields: Mapping[str, str] | None,
@@ -356,7 +430,7 @@ def read_record_range(path: Path, part: RecordRange, *, display: str | None = No
     with path.open("rb") as handle:
         handle.seek(part.start)
         data = handle.read(part.end - part.start)
-    shown = display or str(path)
+    shown = display or display_name(path)
     text = data.decode("utf-8-sig" if part.start == 0 else "utf-8", "replace")
     yield from _records_in(text, shown, part.first_line, {**DEFAULT_FIELDS, **(fields or {})}, url,
                            on_error or _report)
@@ -370,7 +444,7 @@ def read_sources(path: Path, *, display: str | None = None, url: str | None = No
     ``fields`` renames the record fields read (keys ``url``, ``html``, ``text``);
     ``on_error`` receives each broken record (path:line and reason) of a JSONL file.
     """
-    yield from sources_from_bytes(read_raw(path), path, display=display or str(path), url=url, fields=fields,
+    yield from sources_from_bytes(read_raw(path), path, display=display or display_name(path), url=url, fields=fields,
                                   on_error=on_error)
 
 

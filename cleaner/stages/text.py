@@ -10,7 +10,7 @@ records which rule said so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..rulebook.gates import Screen, passes
@@ -56,6 +56,23 @@ class Line:
         """What is left after a strip rule took a fragment: rules see a new text."""
         self.text, self.words, self.folded = text, len(text.split()), fold(text)
         self.admits, self.admitted_by, self.tried = (), None, frozenset()
+
+
+@dataclass
+class CutBudget:
+    """A document's words, and those its cuts took so far: all its cuts together stay under MAX_CUT_SHARE.
+
+    One per document, shared by the first rule pass and settle()'s later ones,
+    so two cuts of 40% each are refused as one cut of 80% would be.
+    """
+
+    total: int
+    taken: int = 0
+    cuts: list[str] = field(default_factory=list)  # rule ids of the cuts made so far
+
+    @classmethod
+    def of(cls, lines: list[Line]) -> CutBudget:
+        return cls(sum(line.words for line in lines) or 1)
 
 
 def split_lines(text: str, folded: str) -> list[Line]:
@@ -180,10 +197,11 @@ def could_match(lines: list[Line], rules: list[Rule]) -> bool:
     return any(rule_index.admitted(line) for line in lines if line.admits)
 
 
-def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
+def classify(lines: list[Line], rules: list[Rule], warnings: list[str], budget: CutBudget | None = None) -> bool:
     """Decide each line's fate with the first whole-line rule that matches; strip the rest.
 
-    Returns whether any line was removed or rewritten.
+    ``budget``: the document's cuts so far (default: ``lines`` are the whole
+    document and none was cut). Returns whether any line was removed or rewritten.
     """
     matcher = _Matcher(rules, warnings)
     rule_index = _index(tuple(rules))
@@ -205,7 +223,7 @@ def classify(lines: list[Line], rules: list[Rule], warnings: list[str]) -> bool:
         else:
             strips = [rule for rule in admitted if rule.action == "strip"]
             changed = bool(strips) and _strip(line, index, total, strips, rule_index, matcher) or changed
-    return _apply_cuts(lines, warnings) or changed
+    return _apply_cuts(lines, warnings, budget or CutBudget.of(lines)) or changed
 
 
 def _strip(line: Line, index: int, total: int, strips: list[Rule], rule_index: _RuleIndex,
@@ -232,36 +250,38 @@ def _strip(line: Line, index: int, total: int, strips: list[Rule], rule_index: _
     return changed
 
 
-def _apply_cuts(lines: list[Line], warnings: list[str]) -> bool:
+def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bool:
     """Extend cut markers over the lines after (or before) them when that is safe.
 
     Safe means: the lines it would take hold no article prose, add up to at most
-    the rule's ``max_chars``, and to less than half of the document's words.
-    Otherwise only the marker goes, with a warning naming the rule. Returns
-    whether a cut took any line.
+    the rule's ``max_chars``, and, with what the document's earlier cuts took,
+    to less than half of the document's words (``budget``). Otherwise only the
+    marker goes, with a warning naming the rule. Returns whether a cut took any line.
     """
     markers = [index for index, line in enumerate(lines) if line.rule is not None and line.removal is not None
                and line.rule.action in ("cut-to-end", "cut-from-start")]
     if not markers:
         return False
     taken_any = False
-    total_words = sum(line.words for line in lines) or 1
     for index in markers:
         line = lines[index]
         rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.removal is None and not other.protected]
-        reason = _refusal(taken, rule.max_chars, total_words)
+        reason = _refusal(taken, rule.max_chars, budget)
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
             continue
         for other in taken:
             other.removal = _removal(other, rule)
+        if taken:
+            budget.taken += sum(other.words for other in taken)
+            budget.cuts.append(rule.id)
         taken_any = taken_any or bool(taken)
     return taken_any
 
 
-def _refusal(taken: list[Line], max_chars: int, total_words: int) -> str | None:
+def _refusal(taken: list[Line], max_chars: int, budget: CutBudget) -> str | None:
     """Why a cut may not take these lines (the first reason found), or None when it may."""
     prose = next((other for other in taken if looks_like_prose(other.text)), None)
     if prose:
@@ -269,7 +289,11 @@ def _refusal(taken: list[Line], max_chars: int, total_words: int) -> str | None:
     chars = sum(len(other.text) for other in taken)
     if chars > max_chars:
         return f"it would remove {chars} characters"
-    if sum(other.words for other in taken) >= MAX_CUT_SHARE * total_words:
+    words = sum(other.words for other in taken)
+    if budget.taken + words >= MAX_CUT_SHARE * budget.total:
+        if budget.taken:
+            return f"with the document's earlier cuts ({', '.join(dict.fromkeys(budget.cuts))}) " \
+                   "it would remove most of the document"
         return "it would remove most of the document"
     return None
 

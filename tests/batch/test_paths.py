@@ -41,7 +41,8 @@ def test_jsonl_ids_and_urls_do_not_name_files(tmp_path):
     (tmp_path / "in" / "crawl.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     done = clean("in", "-o", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert files_under(tmp_path) - {"in/crawl.jsonl"} == {"out/crawl.jsonl", "out/.cleaner-state/state.sqlite"}
+    assert files_under(tmp_path) - {"in/crawl.jsonl"} == {"out/crawl.jsonl", "out/.cleaner-state/state.sqlite",
+                                                                   "out/.cleaner-state/lock"}
     lines = (tmp_path / "out" / "crawl.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["../../x", "/tmp/y"]
 
@@ -70,7 +71,8 @@ def test_symlinks_out_of_the_input_folder_are_refused_not_followed(tmp_path):
     assert done.returncode == 0, done.stderr
     refused = [line for line in done.stderr.splitlines() if line.startswith("skipped: in/key.txt: ")]
     assert len(refused) == 1 and "outside the input folder" in refused[0]
-    assert files_under(tmp_path / "out") == {"inside.md", "alias.md", ".cleaner-state/state.sqlite"}
+    assert files_under(tmp_path / "out") == {"inside.md", "alias.md", ".cleaner-state/state.sqlite",
+                                                ".cleaner-state/lock"}
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["actions"] == {"refused": 1, "written": 2}
     named = clean(tmp_path / "in" / "key.txt", "-o", "named", cwd=tmp_path)  # named by the user: followed
     assert named.returncode == 0 and (tmp_path / "named" / "key.md").exists()
