@@ -17,7 +17,7 @@ from ..stages.pipeline import clean_source
 from ..stages.document import Source
 from ..stages.reading import InputError, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
-from .files import existing_text, read_input, target_of, write_output
+from .files import existing_text, output_format, read_input, target_of, write_output
 from .model import BatchOptions, FileResult, Task
 from .remote import Location
 from .resume import resume_key, resumed
@@ -53,17 +53,18 @@ def _guarded(result: FileResult, work: Callable[[], FileResult]) -> FileResult:
 
 
 def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
+    fmt = output_format(name, options.fmt)
     data = read_input(task.path)
     result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
     skipped = resumed(task, result.key)
     if skipped is not None:
         return skipped
     target = target_of(task, options)
-    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
     sources = sources_from_bytes(data, name, display=str(task.path), url=options.url,
                                  on_error=_warning_of(result), **options.read_options)
     multi = is_jsonl_name(name)
-    parts = _clean(sources, result, ruleset, "jsonl" if multi else options.fmt, every=multi)
+    parts = _clean(sources, result, ruleset, fmt, options, every=multi)
     if not parts:
         result.action = "not-written"
         return result
@@ -74,7 +75,7 @@ def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: Batch
 def _part(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     sources = read_record_range(task.path, task.part, url=options.url, on_error=_warning_of(result),
                                 **options.read_options)
-    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", every=True))
+    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", options, every=True))
     return result
 
 
@@ -83,20 +84,29 @@ def _warning_of(result: FileResult) -> Callable[[InputError], None]:
     return lambda error: result.warnings.append(str(error))
 
 
-def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt: str, *, every: bool) -> list[str]:
-    """Rendered outputs of ``sources``, filling the row's counts and warnings.
+def located(source: Source) -> str:
+    """Where a document's warnings point: its file, and for a JSONL record its line and ``id``."""
+    record_id = source.record.get("id") if source.record is not None else None
+    shown = source.path or "-"
+    return shown if record_id is None or isinstance(record_id, (dict, list)) else f"{shown} (id {record_id})"
+
+
+def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt: str, options: BatchOptions, *,
+           every: bool) -> list[str]:
+    """Rendered outputs of ``sources``, filling the row's counts and warnings (each naming its document).
 
     ``every``: records of a JSONL file are all written, ``not_found`` and
     ``empty`` ones too; a single document with those statuses is not.
     """
     parts, statuses, removed = [], Counter(), Counter()
+    fields = options.fields_out()
     for source in sources:
         document = clean_source(source, ruleset)
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
-        result.warnings.extend(document.warnings)
+        result.warnings.extend(f"{located(source)}: {warning}" for warning in document.warnings)
         if every or document.status not in NOT_WRITTEN:
-            parts.append(render(document, fmt))
+            parts.append(render(document, fmt, fields))
     result.records = sum(statuses.values())
     result.statuses, result.removed = dict(statuses), dict(removed)
     return parts
@@ -132,6 +142,8 @@ def settled(task: Task) -> FileResult | None:
     An input refused unread (not an error: the exit code does not change), or
     a large JSONL file whose stored output is still good (``split_parts`` hashed it).
     """
+    if task.error:
+        return FileResult(input=str(task.path), action="error", error=task.error)
     if task.refused:
         return FileResult(input=str(task.path), action="refused", reason=task.refused)
     if task.key is not None and task.part is None:
