@@ -116,20 +116,29 @@ def _outside(path: Path, root: Path) -> str | None:
 
 
 class _Ignores:
-    """The .gitignore files in force in a folder walk (the root's, its parents' up to the repository, below)."""
+    """The .gitignore files in force in a folder walk (the root's, its parents' up to the repository, below).
+
+    Each file's patterns are matched against a path relative to its own
+    folder; the deepest file with a verdict wins, as in git.
+    """
 
     def __init__(self, root: Path, selection: Selection):
         from pathspec import GitIgnoreSpec
 
         self.spec_of = GitIgnoreSpec.from_lines
         self.use_files = selection.ignore_files
-        self.exclude = self.spec_of([*selection.exclude, *(DEFAULT_EXCLUDES if selection.ignore_files else ())])
+        patterns = [*selection.exclude, *(DEFAULT_EXCLUDES if selection.ignore_files else ())]
+        self.exclude = self.spec_of(patterns) if patterns else None
         self.include = self.spec_of(selection.include) if selection.include else None
         self.root = root
-        self.specs: list[tuple[Path, object]] = []
+        # (path under the root of the folder holding the file, "a/b/" or ""; the root as seen from that
+        # folder when it lies above the root, else ""; its patterns)
+        self.specs: list[tuple[str, str, object]] = []
         if self.use_files:
-            for folder in reversed(self._parents(root.resolve())):
-                self.enter(folder)
+            real = root.resolve()
+            for folder in reversed(self._parents(real)[1:]):
+                self._read(folder, "", real.relative_to(folder).as_posix() + "/")
+            self._read(root, "", "")
 
     @staticmethod
     def _parents(folder: Path) -> list[Path]:
@@ -140,25 +149,26 @@ class _Ignores:
                 return chain[: index + 1]
         return [folder]
 
-    def enter(self, folder: Path) -> None:
-        """Read ``folder/.gitignore`` when it exists, for the paths below ``folder``."""
-        if not self.use_files:
-            return
+    def _read(self, folder: Path, under: str, above: str) -> None:
         try:
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        self.specs.append((folder.resolve(), self.spec_of(lines)))
+        self.specs.append((under, above, self.spec_of(lines)))
+
+    def enter(self, folder: Path) -> None:
+        """A folder of the walk below the root: its .gitignore, if any, holds for the paths under it."""
+        if self.use_files:
+            self._read(folder, folder.relative_to(self.root).as_posix() + "/", "")
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Whether a walked file or folder is skipped: excluded, or ignored by the deepest .gitignore with a say."""
         relative = path.relative_to(self.root).as_posix() + ("/" if is_dir else "")
-        if self.exclude.match_file(relative):
+        if self.exclude is not None and self.exclude.match_file(relative):
             return True
-        absolute = path.resolve() if is_dir else path.parent.resolve() / path.name
-        for base, spec in reversed(self.specs):
-            if absolute.is_relative_to(base):
-                verdict = spec.check_file(absolute.relative_to(base).as_posix() + ("/" if is_dir else ""))
+        for under, above, spec in reversed(self.specs):
+            if relative.startswith(under):
+                verdict = spec.check_file(above + relative[len(under):])
                 if verdict.include is not None:
                     return bool(verdict.include)
         return False

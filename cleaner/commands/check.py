@@ -270,10 +270,12 @@ def _check_one(path: str | Path, ruleset: RuleSet, args: argparse.Namespace, fie
 def _fix(path: str | Path, checked: Checked, args: argparse.Namespace) -> int:
     try:
         text = fixed_text(checked)
-    except Refusal as exc:
+    except Refusal as exc:  # the residue stays, so it is listed as without --fix
         print(f"{path}: not fixed: {exc}", file=sys.stderr)
         if path == STDIN:
             sys.stdout.buffer.write(checked.data)
+        elif not args.quiet:
+            print("\n".join(map(str, checked.hits)))
         return 1
     if path == STDIN:
         sys.stdout.write(text)
