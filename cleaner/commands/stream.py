@@ -12,13 +12,14 @@ import sys
 from pathlib import PurePosixPath
 
 from ..batch.files import output_format, stdin_name
-from ..batch.log import Log
 from ..batch.model import BatchOptions, FileResult
-from ..batch.work import NOT_WRITTEN, located
 from ..rulebook.ruleset import RuleSet
-from ..stages.pipeline import clean_source
 from ..stages.reading import MAX_INPUT_BYTES, InputError, sources_from_bytes
 from ..stages.render import render
+
+TYPE_CHECKING = False  # check imports this module for read_stdin: the batch's worker code stays out of its start-up
+if TYPE_CHECKING:
+    from ..batch.log import Log
 
 STDIN = "-"
 
@@ -44,6 +45,9 @@ def clean_stdin(ruleset: RuleSet, options: BatchOptions, log: Log) -> FileResult
 
     The row says what happened, as a batch file's does (``would-write`` when dry and changed).
     """
+    from ..batch.work import NOT_WRITTEN, located
+    from ..stages.pipeline import clean_source
+
     result = FileResult(input=STDIN)
     try:
         data = read_stdin()

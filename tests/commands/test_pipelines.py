@@ -277,3 +277,14 @@ def test_pre_commit_snippet_names_an_existing_tag_and_hooks():
     assert tagged.returncode == 0, f"no tag {rev} in the repository"
     tag_type = subprocess.run(["git", "cat-file", "-t", rev], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     assert tag_type == "tag"  # annotated, as pre-commit autoupdate prefers
+
+
+def test_warnings_go_through_the_progress_bars_console():
+    from cleaner.batch.log import Log
+    from cleaner.batch.model import FileResult
+
+    stream = io.StringIO()
+    log = Log(progress=True, total=1, log=stream)
+    log.result(FileResult(input="a.txt", action="written", warnings=["a.txt: rule x/y: cut refused"]))
+    log.stop()
+    assert log.bar.console.file is stream and "warning: a.txt: rule x/y: cut refused" in stream.getvalue()
