@@ -150,11 +150,20 @@ class _Ignores:
         return [folder]
 
     def _read(self, folder: Path, under: str, above: str) -> None:
+        """``folder/.gitignore``, less the patterns that ignore the root: a folder named on the command line is walked."""
         try:
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        self.specs.append((under, above, self.spec_of(lines)))
+        spec = self.spec_of(lines)
+        parts = above.split("/")[:-1]
+        folders = ["/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]  # the root and the folders to it
+        while True:
+            hit = next((found for found in map(spec.check_file, folders) if found.include), None)
+            if hit is None:
+                break
+            spec = type(spec)([p for i, p in enumerate(spec.patterns) if i != hit.index])
+        self.specs.append((under, above, spec))
 
     def enter(self, folder: Path) -> None:
         """A folder of the walk below the root: its .gitignore, if any, holds for the paths under it."""

@@ -288,3 +288,13 @@ def test_warnings_go_through_the_progress_bars_console():
     log.result(FileResult(input="a.txt", action="written", warnings=["a.txt: rule x/y: cut refused"]))
     log.stop()
     assert log.bar.console.file is stream and "warning: a.txt: rule x/y: cut refused" in stream.getvalue()
+
+
+def test_a_folder_named_on_the_command_line_is_walked_though_a_parent_gitignore_ignores_it(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("data/\n*.tmp.txt\n", encoding="utf-8")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "a.txt").write_text(seed(RELATED), encoding="utf-8")
+    (tmp_path / "data" / "raw" / "b.tmp.txt").write_text(seed(RELATED), encoding="utf-8")
+    clean(tmp_path / "data" / "raw", "-o", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.md")) == ["a.md"]  # the repository's other patterns hold
