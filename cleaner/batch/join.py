@@ -8,6 +8,7 @@ file, and a kill leaves no partial output.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +55,7 @@ class Joiner:
         self.file: AtomicFile | None = None
         self.target: Path | None = None
         self.held: list[str] = []  # stdout mode: the rendered parts
+        self.digest = None  # dry run: the joined output's hash, to tell whether it would change the target
 
     def add(self, task: Task, part: FileResult) -> FileResult | None:
         """The file's result after its last part; None before."""
@@ -75,6 +77,8 @@ class Joiner:
             return
         if self.target is not None and self.options.writes:
             self.file = AtomicFile(self.target)
+        elif self.target is not None:
+            self.digest = hashlib.sha256()
 
     def _merge(self, part: FileResult) -> None:
         result = self.result
@@ -92,6 +96,8 @@ class Joiner:
             return
         if self.file is not None:
             self.file.handle.write(text)
+        elif self.digest is not None:
+            self.digest.update(text.encode("utf-8"))
         elif self.target is None:
             self.held.append(text)
 
@@ -103,12 +109,13 @@ class Joiner:
         if self.target is None:
             result.rendered, result.action = "".join(self.held), "written"
         elif not self.options.writes:
-            result.output, result.action = display_name(self.target), "would-write"
+            same = self.digest is not None and _file_digest(self.target) == self.digest.hexdigest()
+            result.output, result.action = display_name(self.target), "unchanged" if same else "would-write"
         else:
             self.file.commit()
             self.file = None
             result.output, result.action = display_name(self.target), "written"
-        self.held = []
+        self.held, self.digest = [], None
         return result
 
     def abandon(self) -> None:
@@ -117,3 +124,16 @@ class Joiner:
             self.file.abandon()
         self.file = None
         self.held = []
+        self.digest = None
+
+
+def _file_digest(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, streamed; None when it cannot be read."""
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError:
+        return None

@@ -6,12 +6,14 @@ other machines: everything here pickles.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..stages.reading import RecordRange
+from ..stages.reading import DEFAULT_FIELDS, RecordRange
+from ..stages.render import RecordFields
 from .remote import Location
 
 class BatchError(Exception):
@@ -20,12 +22,21 @@ class BatchError(Exception):
 
 IN_FLIGHT_PER_JOB = 4  # tasks in flight per worker: enough to keep it busy while the main process collects
 
+
+@dataclass(frozen=True)
+class Selection:
+    """Which files a folder walk takes (batch/files.walk_inputs); files named on the command line are always taken."""
+
+    include: tuple[str, ...] = ()  # gitignore-style globs: when given, only files matching one are inputs
+    exclude: tuple[str, ...] = ()  # gitignore-style globs of files and folders to skip
+    ignore_files: bool = True  # honour .gitignore files and the default excludes (--no-ignore: False)
+
 @dataclass(frozen=True)
 class BatchOptions:
     """Everything a run needs besides the rules; the output-shaping part goes into the resume key."""
 
     out_dir: Location | None = None  # None: print to stdout (unless in_place); str: a URL
-    fmt: str = "md"
+    fmt: str | None = None  # None: md, and jsonl for a JSONL input (batch/files.output_format)
     url: str | None = None
     jobs: int = 1
     force: bool = False
@@ -36,6 +47,14 @@ class BatchOptions:
     read_options: dict[str, Any] = field(default_factory=dict)  # e.g. JSONL field names, for read_sources
     engine: str = "local"  # local (a process pool) | dask
     scheduler: str | None = None  # dask: the scheduler's address; None starts a LocalCluster
+    select: Selection = field(default_factory=Selection)
+    record_fields: RecordFields | None = None  # JSONL: None drops the html field (read_options may rename it)
+
+    def fields_out(self) -> RecordFields:
+        """The record fields a cleaned JSONL record keeps (the default drops the html field, however named)."""
+        if self.record_fields is not None:
+            return self.record_fields
+        return RecordFields(drop=(self.read_options.get("fields", {}).get("html", DEFAULT_FIELDS["html"]),))
 
     @property
     def writes(self) -> bool:
@@ -43,13 +62,17 @@ class BatchOptions:
 
     def shape(self) -> str:
         """The options an output depends on (OUTPUT_OPTIONS), as a stable string: part of the resume key."""
-        return json.dumps({name: getattr(self, name) for name in OUTPUT_OPTIONS}, sort_keys=True)
+        shape: dict[str, Any] = {name: getattr(self, name) for name in OUTPUT_OPTIONS if name != "record_fields"}
+        fields = self.fields_out()
+        shape["record_fields"] = [fields.keep, fields.drop]
+        return json.dumps(shape, sort_keys=True)
 
 
 # Every BatchOptions field is one or the other (a test checks): a new option must say whether outputs depend on it.
 # The rules, lexicons, line model and settings-file exclusions are in RuleSet.digest, also in the key.
-OUTPUT_OPTIONS = ("fmt", "url", "in_place", "read_options")  # a rerun that changes one redoes every file
-RUN_OPTIONS = ("out_dir", "jobs", "force", "dry_run", "diff", "progress", "engine", "scheduler")  # same outputs
+OUTPUT_OPTIONS = ("fmt", "url", "in_place", "read_options", "record_fields")  # a change redoes every file
+RUN_OPTIONS = ("out_dir", "jobs", "force", "dry_run", "diff", "progress", "engine", "scheduler",
+               "select")  # same outputs (select: which files, not what a file becomes)
 
 
 @dataclass
@@ -100,6 +123,8 @@ class Summary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     emptied_by: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    not_inputs: Counter = field(default_factory=Counter)  # folder files of no input type, by suffix
+    warnings: Counter = field(default_factory=Counter)  # by rule (warning_key)
 
     def add(self, result: FileResult) -> None:
         self.files += 1
@@ -113,6 +138,8 @@ class Summary:
         if result.error:
             self.errors.append((result.input, result.error))
         self.errors.extend((failure["input"], failure["reason"]) for failure in result.record_errors)
+        if result.action != "skipped":
+            self.warnings.update(map(warning_key, result.warnings))
 
     def removed_by_kind(self) -> Counter:
         return self.removed
@@ -132,6 +159,7 @@ class Summary:
                 "statuses": dict(sorted(self.statuses.items())),
                 "removed": dict(sorted(self.removed.items())), "removed_total": sum(self.removed.values()),
                 "errors": [{"input": p, "reason": r} for p, r in self.errors],
+                "not_inputs": dict(sorted(self.not_inputs.items())), "warnings": dict(sorted(self.warnings.items())),
                 "seconds": round(self.seconds, 3)}
 
     def text(self) -> str:
@@ -144,7 +172,20 @@ class Summary:
                 f"  files: {listing(self.actions, 'none')}\n"
                 f"  statuses: {listing(self.statuses, 'none')}\n"
                 f"  removed: {listing(self.removed, 'nothing')} (total {sum(self.removed.values())})\n"
-                f"  errors: {len(self.errors)}")
+                f"  errors: {len(self.errors)}"
+                + (f"\n  warnings: {sum(self.warnings.values())} ({listing(self.warnings, '')}; -v lists every one)"
+                   if self.warnings else "")
+                + (f"\n  not inputs: {sum(self.not_inputs.values())} files skipped "
+                   f"({listing(self.not_inputs, '')}; see --include)" if self.not_inputs else ""))
+
+
+_RULE_IN_WARNING = re.compile(r"\brule ([\w.@/-]+[\w])")
+
+
+def warning_key(message: str) -> str:
+    """What a warning is counted under in the summary: the rule it names, else ``input`` (a bad record...)."""
+    found = _RULE_IN_WARNING.search(message)
+    return found.group(1) if found else "input"
 
 
 def _size(n: int) -> str:
@@ -159,6 +200,7 @@ class Task:
     relative: PurePosixPath  # under its input root: the output's path under OUT, and the state's key
     stored: tuple[str, dict[str, Any]] | None = None  # (resume key, report row) of the run that wrote it
     refused: str | None = None  # why it is not read at all (a symlink out of its input folder)
+    error: str | None = None  # why it is an error without being read (its output collides with another's)
     part: RecordRange | None = None  # one range of records of a large JSONL file
     part_index: int = 0
     part_count: int = 1

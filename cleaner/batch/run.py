@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
@@ -21,74 +22,36 @@ from ..atomic import AtomicFile
 from ..rulebook.ruleset import RuleSet
 from ..stages.reading import SURROGATE
 from .dask import DaskEngine
-from .files import walk_any
+from .files import collisions, walk_any
 from .join import Joiner, split_parts, splittable
+from .log import NORMAL, Log
 from .model import BatchError, BatchOptions, FileResult, Summary, Task
 from .pool import Pool
 from .remote import Location, location
 from .resume import FolderLock, RunMarker, StateStore, state_folder, usable_state_folder
 
 
-class _Progress:
-    """A rich progress bar on stderr (files/s, ETA), or nothing."""
-
-    def __init__(self, enabled: bool, total: int):
-        self.bar = None
-        if not enabled:
-            return
-        # rich costs tens of milliseconds at import: only when a bar is shown
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        from rich.console import Console
-
-        self.bar = Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task("clean", total=total, rate="")
-        self.bar.start()
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            task = self.bar.tasks[0]
-            rate = f"{task.speed:.1f} files/s" if task.speed else ""
-            self.bar.update(self.task, advance=1, rate=rate)
-
-    def print(self, message: str, stream: TextIO) -> None:
-        if self.bar is not None and stream is sys.stderr:
-            self.bar.console.print(message, markup=False, highlight=False)
-        else:
-            print(message, file=stream)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _log(result: FileResult, progress: _Progress, log: TextIO, stdout: TextIO) -> None:
-    if result.error:
-        progress.print(f"error: {result.input}: {result.error}", log)
-        return
-    for failure in result.record_errors:
-        progress.print(f"error: {failure['input']}: {failure['reason']}", log)
-    if result.action == "refused":
-        progress.print(f"skipped: {result.input}: {result.reason}", log)
-    for warning in result.warnings if result.action != "skipped" else ():
-        where = "" if warning.startswith(f"{result.input}:") else f"{result.input}: "  # JSONL: PATH:LINE: ...
-        progress.print(f"warning: {where}{warning}", log)
-    if result.action == "not-written":
-        progress.print(f"skipped: {result.input}: {result.status or 'no document'}", log)
-    if result.rendered is not None:
-        stdout.write(result.rendered)
-    if result.action == "would-write":
-        stdout.write(result.diff if result.diff is not None else f"would write {result.output}\n")
-
-
 def _tasks(paths: list[Location], out_dir: Location | None, state: StateStore | None,
-           ruleset: RuleSet, options: BatchOptions) -> Iterator[Task]:
+           ruleset: RuleSet, options: BatchOptions, conflicts: dict[str, str], not_inputs: Counter) -> Iterator[Task]:
     """Every input as a Task, with its stored resume row (looked up one at a time: memory stays flat)."""
-    for path, relative, refused in walk_any(paths, out_dir):
+    for path, relative, refused in walk_any(paths, out_dir, options.select, not_inputs):
+        error = conflicts.get(str(path))
         stored = state.get(relative.as_posix()) if state is not None and not options.force and not refused else None
-        task = Task(path, relative, stored, refused)
-        yield from (split_parts(task, ruleset, options) if splittable(task, options) else (task,))
+        task = Task(path, relative, stored, refused, error=error)
+        yield from (split_parts(task, ruleset, options) if splittable(task, options) and not error else (task,))
+
+
+def _survey(paths: list[Location], out_dir: Location | None, options: BatchOptions) -> tuple[int, dict[str, str]]:
+    """(how many inputs, for the bar; the inputs whose outputs collide, with their errors), by one walk first.
+
+    Only when there is a bar to size or an output folder to protect: in
+    stdout and --in-place modes every output is its own.
+    """
+    if not options.progress and (out_dir is None or options.in_place):
+        return 0, {}
+    walked = [(str(path), relative) for path, relative, refused in walk_any(paths, out_dir, options.select)
+              if not refused]
+    return len(walked), (collisions(walked, options.fmt, str(out_dir)) if out_dir is not None and not options.in_place else {})
 
 
 def _engine(ruleset: RuleSet, options: BatchOptions):
@@ -99,10 +62,12 @@ def _engine(ruleset: RuleSet, options: BatchOptions):
 
 
 def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions, *,
-              report: Path | None = None, stdout: TextIO = sys.stdout, log: TextIO = sys.stderr) -> Summary:
+              report: Path | None = None, stdout: TextIO | None = None, log: TextIO | None = None,
+              verbosity: int = NORMAL) -> Summary:
     """Clean every input under ``options``; returns the totals and writes ``report`` if asked.
 
     Paths and ``options.out_dir`` may be local paths or URLs (``file://`` ones become local paths).
+    ``verbosity``: batch/log.QUIET (errors only), NORMAL or VERBOSE (every warning).
     """
     paths = [location(p) for p in paths]
     if options.out_dir is not None:
@@ -111,31 +76,31 @@ def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions
     check_report_path(report)
     lock = FolderLock(out_dir, usable_state_folder(out_dir)) if out_dir is not None and options.writes else None
     try:
-        return _run(paths, ruleset, options, out_dir, report, stdout, log)
+        return _run(paths, ruleset, options, out_dir, report, stdout, log, verbosity)
     finally:
         if lock is not None:
             lock.release()
 
 
 def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir: Location | None,
-         report: Path | None, stdout: TextIO, log: TextIO) -> Summary:
+         report: Path | None, stdout: TextIO, log: TextIO, verbosity: int) -> Summary:
     started = time.perf_counter()
     summary = Summary()
     state = StateStore(state_folder(out_dir), readonly=not options.writes) if out_dir is not None else None
-    total = sum(1 for _ in walk_any(paths, out_dir)) if options.progress else 0
-    progress = _Progress(options.progress, total)
+    total, conflicts = _survey(paths, out_dir, options)
+    progress = Log(progress=options.progress, total=total, verbosity=verbosity, log=log, stdout=stdout)
     rows = tempfile.TemporaryFile("w+", encoding="utf-8") if report is not None else None
     marker = RunMarker(out_dir) if isinstance(out_dir, Path) and options.writes else None
     engine = _engine(ruleset, options)
     joiner = Joiner(options)
     try:
-        for task, result in engine.map(_tasks(paths, out_dir, state, ruleset, options)):
+        for task, result in engine.map(_tasks(paths, out_dir, state, ruleset, options, conflicts, summary.not_inputs)):
             if task.part is not None:
                 result = joiner.add(task, result)
                 if result is None:
                     continue
             summary.add(result)
-            _log(result, progress, log, stdout)
+            progress.result(result)
             recorded = options.writes and state is not None and result.key and not result.error \
                 and not result.record_errors and result.action != "skipped"
             if recorded or rows is not None:
@@ -148,11 +113,11 @@ def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir
     finally:
         joiner.abandon()
         engine.close()
+        for warning in summary.emptying_rules():
+            progress.notice(f"warning: {warning}")
         progress.stop()
         if state is not None:
             state.close()
-    for warning in summary.emptying_rules():
-        print(f"warning: {warning}", file=log)
     if marker is not None:
         marker.finished()
     summary.seconds = time.perf_counter() - started

@@ -17,7 +17,7 @@ from ..stages.pipeline import clean_source
 from ..stages.document import Document, Source
 from ..stages.reading import InputError, display_name, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
-from .files import existing_text, read_input, target_of, write_output
+from .files import existing_text, output_format, read_input, target_of, write_output
 from .model import BatchOptions, FileResult, Task
 from .remote import Location
 from .resume import resume_key, resumed
@@ -58,17 +58,18 @@ def internal_error(exc: BaseException) -> str:
 
 
 def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
+    fmt = output_format(name, options.fmt)
     data = read_input(task.path)
     result.bytes_in, result.key = len(data), resume_key(data, ruleset, options)
     skipped = resumed(task, result.key, options)
     if skipped is not None:
         return skipped
     target = target_of(task, options)
-    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
     sources = sources_from_bytes(data, name, display=result.input, url=options.url,
                                  on_error=_warning_of(result), **options.read_options)
     multi = is_jsonl_name(name)
-    parts = _clean(sources, result, ruleset, "jsonl" if multi else options.fmt, every=multi)
+    parts = _clean(sources, result, ruleset, fmt, options, every=multi)
     if not parts:
         result.action = "not-written"
         return result
@@ -80,7 +81,7 @@ def _part(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOption
     sources = read_record_range(task.path, task.part, display=result.input, url=options.url,
                                 on_error=_warning_of(result),
                                 **options.read_options)
-    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", every=True))
+    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", options, every=True))
     return result
 
 
@@ -89,8 +90,16 @@ def _warning_of(result: FileResult) -> Callable[[InputError], None]:
     return lambda error: result.warnings.append(str(error))
 
 
-def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt: str, *, every: bool) -> list[str]:
-    """Rendered outputs of ``sources``, filling the row's counts and warnings.
+def located(source: Source) -> str:
+    """Where a document's warnings point: its file, and for a JSONL record its line and ``id``."""
+    record_id = source.record.get("id") if source.record is not None else None
+    shown = source.path or "-"
+    return shown if record_id is None or isinstance(record_id, (dict, list)) else f"{shown} (id {record_id})"
+
+
+def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt: str, options: BatchOptions, *,
+           every: bool) -> list[str]:
+    """Rendered outputs of ``sources``, filling the row's counts and warnings (each naming its document).
 
     ``every``: records of a JSONL file are all written, ``not_found`` and
     ``empty`` ones too; a single document with those statuses is not. A record
@@ -98,10 +107,11 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
     ``record_errors``; the file's other records go on.
     """
     parts, statuses, removed, emptied = [], Counter(), Counter(), Counter()
+    fields = options.fields_out()
     for source in sources:
         try:
             document = clean_source(source, ruleset)
-            rendered = render(document, fmt) if every or document.status not in NOT_WRITTEN else None
+            rendered = render(document, fmt, fields) if every or document.status not in NOT_WRITTEN else None
         except Exception as exc:
             if not every:
                 raise  # one document: the file's error (see _guarded)
@@ -111,7 +121,7 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
         removed.update(document.removed_by_kind())
         if document.status == "empty":
             emptied.update(_main_remover(document))
-        result.warnings.extend(document.warnings)
+        result.warnings.extend(f"{located(source)}: {warning}" for warning in document.warnings)
         if rendered is not None:
             parts.append(rendered)
     result.records = sum(statuses.values())
@@ -155,6 +165,8 @@ def settled(task: Task, options: BatchOptions) -> FileResult | None:
     An input refused unread (not an error: the exit code does not change), or
     a large JSONL file whose stored output is still good (``split_parts`` hashed it).
     """
+    if task.error:
+        return FileResult(input=str(task.path), action="error", error=task.error)
     if task.refused:
         return FileResult(input=display_name(task.path), action="refused", reason=display_name(task.refused))
     if task.key is not None and task.part is None:

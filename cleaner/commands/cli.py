@@ -27,7 +27,7 @@ class PathOrURL(click.Path):
         from ..batch.remote import has_protocol
 
         text = str(value)
-        if has_protocol(text) and not text.startswith("file://"):
+        if (has_protocol(text) and not text.startswith("file://")) or (text == "-" and self.allow_dash):
             return text
         return super().convert(text[len("file://"):] if text.startswith("file://") else text, param, ctx)
 
@@ -52,57 +52,104 @@ def main() -> None:
     """Clean scraped articles: residue out, article body and metadata header in."""
 
 
+def _fields(given: tuple[str, ...]) -> tuple[str, ...]:
+    """Field names from repeatable, comma-separated values."""
+    return tuple(name.strip() for value in given for name in value.split(",") if name.strip())
+
+
+def _record_fields(keep: tuple[str, ...], drop: tuple[str, ...]):
+    """--keep-fields / --drop-fields as RecordFields; None for the default (the html field dropped)."""
+    from ..stages.render import EVERY_FIELD, RecordFields
+
+    if keep and drop:
+        raise click.UsageError("--keep-fields and --drop-fields exclude each other")
+    if keep:
+        return EVERY_FIELD if _fields(keep) == ("*",) else RecordFields(keep=_fields(keep), drop=())
+    return RecordFields(drop=_fields(drop)) if drop else None
+
+
+def _verbosity(quiet: bool, verbose: bool) -> int:
+    from ..batch.log import NORMAL, QUIET, VERBOSE
+
+    if quiet and verbose:
+        raise click.UsageError("-q/--quiet and -v/--verbose exclude each other")
+    return QUIET if quiet else VERBOSE if verbose else NORMAL
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=PathOrURL(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=PathOrURL(exists=True, allow_dash=True))
 @click.option("-o", "--output", "out_dir", type=PathOrURL(file_okay=False, path_type=Path),
               help="Output folder or URL (mirrors the input tree). Default: print to stdout.")
 @click.option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
-              help="Output format  [default: md, or 'format' in the settings file]")
+              help="Output format  [default: md (jsonl for JSONL input), or 'format' in the settings file]")
 @click.option("--url", help="URL of the input, when cleaning a single document.")
 @RULES_OPTION
 @click.option("--no-site-rules", is_flag=True, help="Use the generic packs only.")
 @NO_MODEL_OPTION
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, warnings or summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Every warning (default: the first few, then counts per rule).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes  [default: all cores, or 'jobs' in the settings file]")
 @click.option("--force", is_flag=True, help="Redo every input, even those unchanged since the last run.")
-@click.option("--dry-run", is_flag=True, help="Write nothing; list the outputs that would change.")
-@click.option("--diff", is_flag=True, help="Write nothing; print unified diffs input -> output.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; list the outputs that would change (exit 1 if any).")
+@click.option("--diff", is_flag=True, help="Write nothing; print unified diffs input -> output (exit 1 if any).")
+@click.option("--exit-zero", is_flag=True, help="With --dry-run/--diff: exit 0 even when an output would change.")
 @click.option("--in-place", is_flag=True, help="Write each output over its input (no -o).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the summary and per-file rows as JSON.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Folders: only files matching this gitignore-style glob (repeatable), whatever their type.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Folders: skip files and folders matching (repeatable).")
+@click.option("--no-ignore", is_flag=True, help="Folders: do not honour .gitignore files and the default excludes.")
 @click.option("--html-field", help="JSONL: the record field holding raw HTML  [default: html]")
 @click.option("--text-field", help="JSONL: the record field holding text; it receives the clean body  [default: text]")
 @click.option("--url-field", help="JSONL: the record field holding the page URL  [default: url]")
+@click.option("--keep-fields", multiple=True, metavar="F,G",
+              help="JSONL: copy only these input fields to cleaned records ('*': all, html too).")
+@click.option("--drop-fields", multiple=True, metavar="F,G",
+              help="JSONL: do not copy these input fields  [default: the html field]")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="local: a process pool; dask: Dask workers (pip install 'cleaner[dask]')  "
                    "[default: local, dask with --scheduler]")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler, e.g. tcp://host:8786  [default: a LocalCluster of --jobs processes]")
-def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, jobs, force, dry_run, diff, in_place,
-          report, html_field, text_field, url_field, engine, scheduler) -> None:
-    """Clean files and folders (recursively) of scraped articles."""
-    from ..batch.model import BatchError, BatchOptions
+def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, verbose, jobs, force, dry_run, diff,
+          exit_zero, in_place, report, include, exclude, no_ignore, html_field, text_field, url_field, keep_fields,
+          drop_fields, engine, scheduler) -> None:
+    """Clean files and folders (recursively) of scraped articles; '-' reads standard input."""
+    from ..batch.log import QUIET, Log
+    from ..batch.model import BatchError, BatchOptions, Selection
     from ..batch.run import run_batch
     from ..rulebook.ruleset import without_kinds
 
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
+    if "-" in paths and (len(paths) > 1 or out_dir is not None or in_place):
+        raise click.UsageError("'-' (standard input) is cleaned alone, to standard output: no other path, -o or --in-place")
+    verbosity = _verbosity(quiet, verbose)
     config = _config()
     ruleset = without_kinds(_load((*config.rules, *rule_dirs), site_rules=config.site_rules and not no_site_rules,
                                   model=config.model and not no_model), config.exclude_kinds)
-    options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format or "md", url=url,
+    options = BatchOptions(out_dir=out_dir, fmt=fmt or config.format, url=url,
                            jobs=jobs or config.jobs or os.cpu_count() or 1, force=force, dry_run=dry_run,
-                           diff=diff, in_place=in_place, progress=not quiet and sys.stderr.isatty(),
-                           read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field))
+                           diff=diff, in_place=in_place, progress=verbosity > QUIET and sys.stderr.isatty(),
+                           read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field),
+                           select=Selection(include=include, exclude=exclude, ignore_files=not no_ignore),
+                           record_fields=_record_fields(keep_fields, drop_fields))
+    if paths == ("-",):
+        from .stream import clean_stdin
+
+        result = clean_stdin(ruleset, options, Log(progress=False, total=0, verbosity=verbosity))
+        sys.exit(1 if result.error or (result.action == "would-write" and not exit_zero) else 0)
     paths, options = _engine_options(paths, options, engine, scheduler)
     try:
-        summary = run_batch(paths, ruleset, options, report=report)
+        summary = run_batch(paths, ruleset, options, report=report, verbosity=verbosity)
     except BatchError as exc:  # the output folder in use, an unusable state folder or report path
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    if not quiet:
+    if verbosity > QUIET:
         click.echo(summary.text(), err=True)
-    sys.exit(1 if summary.errors else 0)
+    would_change = summary.actions["would-write"] and not exit_zero
+    sys.exit(1 if summary.errors or would_change else 0)
 
 
 def _engine_options(paths, options, engine: str | None, scheduler: str | None):
@@ -165,7 +212,7 @@ def check(args) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--url", help="URL of the document (picks the site by domain).")
 @RULES_OPTION
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "html"]), default="text",
@@ -174,13 +221,15 @@ def check(args) -> None:
 @click.option("--color/--no-color", default=None, help="Colour the text view  [default: when stdout is a terminal]")
 @NO_MODEL_OPTION
 def explain(file, url, rule_dirs, fmt, output, color, no_model) -> None:
-    """Show FILE line by line: kept, removed (by which rule or by the line model) or moved to the header."""
+    """Show FILE ('-': standard input) line by line: kept, removed (by which rule or the line model) or moved."""
     from ..stages.reading import InputError, read_sources
     from .explain import explain_source, page, plain, print_rich
+    from .stream import read_stdin, stdin_sources
 
     ruleset = _load(rule_dirs, model=_config().model and not no_model)
     try:
-        explanations = [explain_source(source, ruleset) for source in read_sources(file, url=url)]
+        sources = stdin_sources(read_stdin(), url)[1] if str(file) == "-" else read_sources(file, url=url)
+        explanations = [explain_source(source, ruleset) for source in sources]
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

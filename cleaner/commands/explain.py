@@ -2,9 +2,10 @@
 
 A rule author's first question is "why did this line go?" and the second is
 "why did that one stay?". The pipeline already logs every removal (rule id,
-kind, action, rule file, line number of the normalised input), so explain
+kind, action, rule file, the input's own line number), so explain
 runs the same ``clean_source`` as ``cleaner clean`` and lays that log over the
-lines the rules saw. For HTML input those lines are trafilatura's text after
+lines the rules saw, numbered as in the file (a file's front matter counts,
+and every blank line: the numbers are those of ``cleaner check`` and of an editor). For HTML input those lines are trafilatura's text after
 the DOM rules; the elements the DOM rules dropped before extraction
 (``Document.dom_removals``) are listed above the lines, since they never were
 lines.
@@ -38,7 +39,7 @@ MARKERS = {"kept": " ", "removed": "-", "moved": ">", "stripped": "~", "blank": 
 
 @dataclass(frozen=True)
 class ExplainedLine:
-    """One line of the normalised input and what happened to it."""
+    """One line of the input (its normalised text, its own number) and what happened to it."""
 
     no: int
     text: str
@@ -67,8 +68,8 @@ def _state(whole: Removal | None, strips: list[Removal]) -> str:
     return "stripped" if strips else "kept"
 
 
-def explained_lines(text: str, removals: Iterable[Removal]) -> tuple[ExplainedLine, ...]:
-    """Every line of ``text`` (1-based numbers, as Removal.line) with its removal and stripped fragments."""
+def explained_lines(text: str, removals: Iterable[Removal], first: int = 1) -> tuple[ExplainedLine, ...]:
+    """Every line of ``text`` (numbered from ``first``, as Removal.line) with its removal and stripped fragments."""
     whole: dict[int, Removal] = {}
     strips: dict[int, list[Removal]] = {}
     for removal in removals:
@@ -77,7 +78,8 @@ def explained_lines(text: str, removals: Iterable[Removal]) -> tuple[ExplainedLi
         else:
             whole.setdefault(removal.line, removal)
     out = []
-    for no, line in enumerate(text.split("\n"), start=1):
+    for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=first):
+        line = normalise(raw)
         if not line:
             out.append(ExplainedLine(no, line, "blank"))
             continue
@@ -110,7 +112,7 @@ def rule_locations(ruleset: RuleSet) -> dict[str, str]:
 def explain_source(source: Source, ruleset: RuleSet) -> Explanation:
     """Clean ``source`` exactly as ``cleaner clean`` does and pair each input line with its fate."""
     document = clean_source(source, ruleset)
-    lines = explained_lines(normalise(document.text_seen), document.removals)
+    lines = explained_lines(document.text_seen.rstrip("\r\n"), document.removals, document.first_line)
     locations = rule_locations(ruleset)
     for removal in document.removals:  # site files found through the lazy ftr index are not in ruleset.files
         if removal.rule not in locations and removal.rule_file:

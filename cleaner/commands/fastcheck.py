@@ -17,7 +17,8 @@ With the line model on, a text it would judge is never proven so here: only
 one whose header says a model judged it already, or one too short for the
 model to read.
 Anything else (a gate passed, a folder or stdin, an option this parser does not
-know, bytes that are not plain UTF-8, rule files, settings or cleaner's own code
+know, a page or JSONL file by name or a text starting with ``<``, which the
+full check may read as HTML, bytes that are not plain UTF-8, rule files, settings or cleaner's own code
 changed since the table was written, no table yet) returns "unknown" and the
 full check runs as usual. This path never decides what is residue; it can only
 say "clean" sooner.
@@ -170,17 +171,20 @@ def _watched(rule_roots: list[str]) -> list[str]:
 
 # --- one file ---
 
+_OTHER_KINDS = (".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".gz")  # read as pages or records: the full way
+
+
 def _file_is_clean(path: str, table: dict) -> bool:
     try:
-        if not os.path.isfile(path) or os.path.getsize(path) > MAX_BYTES:
+        if path.lower().endswith(_OTHER_KINDS) or not os.path.isfile(path) or os.path.getsize(path) > MAX_BYTES:
             return False
         with open(path, "rb") as handle:
             data = handle.read()
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    if "\x00" in text or text.startswith("\ufeff"):
-        return False  # the full check's decoder has a say in these
+    if "\x00" in text or text.startswith("\ufeff") or text.lstrip().startswith("<"):
+        return False  # the full check's decoder has a say in these; "<" may start a page read as HTML
     keys, body = _body(text)
     lines = normalise(body).split("\n")
     if not _model_passes(table.get("model_min_lines"), keys, lines):

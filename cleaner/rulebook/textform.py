@@ -57,6 +57,23 @@ def normalise(text: str) -> str:
 FOLD_CHUNK = 1 << 16  # characters casefolded at a time: see fold()
 
 
+def line_numbers(text: str, first: int = 1) -> list[int]:
+    """For each line of ``normalise(text)``, the line of ``text`` it came from (``text``'s first line is ``first``).
+
+    So every report (removals, explain, check, warnings) uses the input's own
+    line numbers, although normalise() drops leading blank lines and makes a
+    run of blank lines one. Mirrors normalise() line by line.
+    """
+    mapping: list[int] = []
+    previous_blank = True
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=first):
+        blank = not normalise(raw)
+        if not blank or not previous_blank:
+            mapping.append(number)
+        previous_blank = blank
+    return mapping
+
+
 def fold(text: str) -> str:
     """The form gates compare: casefolded, Turkish "İ" and "ı" read as "i" (regex matches them to "I").
 

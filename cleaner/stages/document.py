@@ -25,13 +25,14 @@ class Source:
     text_field: str = "text"  # the record field that receives the clean body
     encoding: str | None = None  # the charset the input's bytes were decoded with
     warnings: tuple[str, ...] = ()  # what reading it found wrong or repaired (a front matter refused, lone surrogates)
+    first_line: int = 1  # the input's line number of text's first line (below a front-matter header)
 
 
 @dataclass(frozen=True)
 class Removal:
     """One line that left the body, and the rule that took it (the audit trail of explain)."""
 
-    line: int  # 1-based line number in the normalised input
+    line: int  # the input's own line number (text input; for HTML, the extracted text's line)
     text: str
     rule: str  # qualified id, e.g. "generic/sharing/share-this"
     kind: str
@@ -65,6 +66,7 @@ class Document:
     record: dict[str, Any] | None = None  # JSONL input: the record, merged into the output by render
     text_field: str = "text"
     text_seen: str = ""  # the text the text stage read (for HTML: the extraction), which explain pairs lines with
+    first_line: int = 1  # the input's line number of text_seen's first line
 
     @property
     def status(self) -> str:

@@ -15,7 +15,7 @@ from ..rulebook.lexicons import Lexicons
 from ..rulebook.rulefile import Rule
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import SiteMatch, match_sites, site_name
-from ..rulebook.textform import fold, normalise
+from ..rulebook.textform import fold, line_numbers, normalise
 from .document import Document, Source
 from .linemodel import apply_model
 from .metadata import extract, merge_earlier, take_title_and_section
@@ -132,7 +132,7 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     text = normalise(source.text)
     folded = fold(text)  # once for the document: fingerprints and every line's gates read it
     sites = match_sites(ruleset, source.url, text, imported=False, folded=folded)
-    lines = split_lines(text, folded)
+    lines = split_lines(text, folded, line_numbers(source.text, source.first_line))
     warnings = list(source.warnings)
     rules = active_rules(ruleset, sites)
     budget = CutBudget.of(lines)
@@ -202,4 +202,4 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     matched = [f"{m.file.name} ({m.reason})" for m in sites]
     return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched,
                     dom_removals=list(extraction.removals) if extraction else [], record=source.record,
-                    text_field=source.text_field, text_seen=source.text)
+                    text_field=source.text_field, text_seen=source.text, first_line=source.first_line)

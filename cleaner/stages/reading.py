@@ -236,12 +236,15 @@ def source_from_text(text: str, *, path: str | None = None, url: str | None = No
     """A Source for ``text``, taking the URL and earlier header from its front matter if any.
 
     Lone surrogates (a Python caller's ``str``) are replaced first, so the front matter still parses.
+    ``first_line`` is the file's line of the body's first line, so line
+    numbers count the header's lines too.
     """
     text, replaced = replace_surrogates(text)
     prior, body, warning = read_front_matter(text)
     warnings = tuple(w for w in (surrogate_warning(replaced) if replaced else None, warning) if w)
+    first_line = 1 + text.replace("\r\n", "\n")[: -len(body) or None].count("\n") if prior else 1
     return Source(text=body, path=path, url=url or prior.get("url"), sha256=sha256, prior=prior,
-                  encoding=encoding, warnings=warnings)
+                  encoding=encoding, warnings=warnings, first_line=first_line)
 
 
 def url_in_html(html: str) -> str | None:
@@ -325,10 +328,16 @@ def _named_source(data: bytes, name: PurePath, shown: str, url: str | None) -> S
     return source_from_bytes(data, path=shown, url=url, html=True if is_html_name(name) else None)
 
 
-def _record_source(record: Any, fields: Mapping[str, str], where: str, sha256: str) -> Source:
-    """The Source for one JSONL record; InputError when it is not an object with HTML or text."""
+def record_source(record: Any, fields: Mapping[str, str], where: str, sha256: str | None = None) -> Source:
+    """The Source for one JSONL record (or a dict of the Python API); InputError when it has no HTML or text.
+
+    ``fields``: the names of the ``url``, ``html`` and ``text`` fields;
+    ``sha256``: of the record's line (default: of the record as sorted JSON).
+    """
     if not isinstance(record, dict):
         raise InputError(where, f"a record is a JSON object, not {type(record).__name__}")
+    if sha256 is None:
+        sha256 = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode("utf-8", "replace")).hexdigest()
     url = record.get(fields["url"])
     url = url if isinstance(url, str) and url else None
     earlier = record.get("cleaner")
@@ -363,7 +372,7 @@ def _records_in(text: str, shown: str, first_line: int, names: Mapping[str, str]
         if replaced:
             report(InputError(where, surrogate_warning(replaced)))
         try:
-            source = _record_source(record, names, where, hashlib.sha256(line.encode("utf-8", "replace")).hexdigest())
+            source = record_source(record, names, where, hashlib.sha256(line.encode("utf-8", "replace")).hexdigest())
         except InputError as exc:
             report(exc)
             continue

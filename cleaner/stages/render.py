@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from .document import Document
@@ -35,22 +35,41 @@ def as_record(document: Document) -> dict[str, Any]:
     }
 
 
-def merged_record(document: Document) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecordFields:
+    """Which fields of a JSONL input record its cleaned record carries (the text field and ``cleaner`` always).
+
+    ``keep``: only these (None: all but ``drop``). By default the raw ``html``
+    goes: the cleaned record is for the text, and a page's markup would be
+    most of its bytes (``--keep-fields '*'`` keeps it).
+    """
+
+    keep: tuple[str, ...] | None = None
+    drop: tuple[str, ...] = ("html",)
+
+    def select(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if (self.keep is None or k in self.keep) and k not in self.drop}
+
+
+EVERY_FIELD = RecordFields(drop=())
+
+
+def merged_record(document: Document, fields: RecordFields = RecordFields()) -> dict[str, Any]:
     """A JSONL input record with the clean body in its text field and the rest under ``cleaner``.
 
-    Every other field of the record is kept as it was (the raw ``html`` too:
-    the output is the input, cleaned, not a summary of it). An earlier
+    The record's other fields are kept as ``fields`` says. An earlier
     ``cleaner`` object is replaced, so cleaning an output again gives the same.
     """
     cleaned = as_record(document)
     body = cleaned.pop("text")
-    return {**(document.record or {}), document.text_field: body, "cleaner": cleaned}
+    return {**fields.select(document.record or {}), document.text_field: body, "cleaner": cleaned}
 
 
-def render(document: Document, fmt: str) -> str:
-    """The output text of one document; json and jsonl of a JSONL record keep the record's fields."""
+def render(document: Document, fmt: str, fields: RecordFields = RecordFields()) -> str:
+    """The output text of one document; json and jsonl of a JSONL record keep the record's ``fields``."""
     if document.record is not None and fmt in ("json", "jsonl"):
-        return json.dumps(merged_record(document), ensure_ascii=False, indent=2 if fmt == "json" else None) + "\n"
+        return json.dumps(merged_record(document, fields), ensure_ascii=False,
+                          indent=2 if fmt == "json" else None) + "\n"
     if fmt == "md":
         return f"---\n{_yaml_dump(document.metadata)}---\n{document.body}\n"
     if fmt == "json":

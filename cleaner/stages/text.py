@@ -38,7 +38,7 @@ def looks_like_prose(text: str) -> bool:
 class Line:
     """One non-blank line of the normalised input and what the rules decided for it."""
 
-    no: int  # 1-based line number in the normalised text
+    no: int  # the input's own line number (textform.line_numbers)
     block: int  # index of the blank-line-separated block it belongs to
     text: str  # current text: fragments stripped by rules are gone from it
     words: int  # counted once: every rule's word cap reads it
@@ -75,14 +75,18 @@ class CutBudget:
         return cls(sum(line.words for line in lines) or 1)
 
 
-def split_lines(text: str, folded: str) -> list[Line]:
-    """Non-blank lines of normalised ``text`` with their block numbers (``folded``: ``fold(text)``)."""
+def split_lines(text: str, folded: str, numbers: Sequence[int] | None = None) -> list[Line]:
+    """Non-blank lines of normalised ``text`` with their block numbers (``folded``: ``fold(text)``).
+
+    ``numbers``: the input's line number of each line of ``text`` (default: 1, 2, ...).
+    """
     lines, block = [], 0
     # fold never makes or takes a newline, so the two splits line up
-    for no, (raw, folded_line) in enumerate(zip(text.split("\n"), folded.split("\n")), start=1):
+    for index, (raw, folded_line) in enumerate(zip(text.split("\n"), folded.split("\n"))):
         if not raw:
             block += 1
         else:  # normalised: words are separated by single spaces
+            no = numbers[index] if numbers is not None and index < len(numbers) else index + 1
             lines.append(Line(no, block, raw, raw.count(" ") + 1, folded=folded_line))
     return lines
 

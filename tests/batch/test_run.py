@@ -154,8 +154,9 @@ def test_dry_run_and_diff_write_nothing(tmp_path):
     copy_seeds(tmp_path / "in")
     out = tmp_path / "out"
     result = run("clean", tmp_path / "in", "-o", out, "--dry-run")
-    assert result.returncode == 0
+    assert result.returncode == 1  # outputs would change: a CI gate, as black --check
     assert result.stdout.count("would write ") == 5 and not out.exists()
+    assert run("clean", tmp_path / "in", "-o", out, "--dry-run", "--exit-zero").returncode == 0
     result = run("clean", tmp_path / "in" / f"{SEED_STEMS[3]}.txt", "-o", out, "--diff")
     assert result.stdout.startswith(f"--- {tmp_path / 'in' / SEED_STEMS[3]}.txt\n+++ {out / SEED_STEMS[3]}.md\n")
     assert "\n-Related Articles\n" in result.stdout and not out.exists()

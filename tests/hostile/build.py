@@ -59,7 +59,7 @@ def _binaries(folder: Path) -> dict[str, str]:
     (folder / "archive.txt.gz").write_bytes(gzip.compress(ARTICLE.encode()))  # gzip is an input format
     with zipfile.ZipFile(folder / "bundle.zip", "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("article.txt", ARTICLE)
-    return {"image.png": "binary", "archive.txt.gz": "ok", "bundle.zip": "binary"}
+    return {"image.png": "not-input", "archive.txt.gz": "ok", "bundle.zip": "not-input"}  # no input type: skipped
 
 
 def _encodings(folder: Path) -> dict[str, str]:

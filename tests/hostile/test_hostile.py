@@ -88,7 +88,10 @@ def test_the_name_list_matches_the_corpus(corpus):
 def test_each_file_is_cleaned_or_has_one_reason(corpus, name):
     expected = corpus["expected"][name]
     about = lines_naming(corpus["stderr"], corpus["root"], name)
-    if expected == "ok":
+    if expected == "not-input":  # skipped and counted, not an error (issue 15.6)
+        assert not about and not outputs_for(corpus["out"], name)
+        assert "not inputs: 2 files skipped (.png 1, .zip 1; see --include)" in corpus["stderr"]
+    elif expected == "ok":
         assert not about, about
         written = outputs_for(corpus["out"], name)
         assert written, f"{name} was not written"
@@ -155,7 +158,7 @@ def test_catastrophic_user_rule_times_out_and_is_skipped(tmp_path):
                            "--rules", str(rules)], capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert time.monotonic() - start < 30
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    warned = [line for line in done.stderr.splitlines() if "mine/backtrack" in line]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning:") and "mine/backtrack" in line]
     assert len(warned) == 1 and "timed out" in warned[0] and str(page) in warned[0] and "mine.yaml" in warned[0]
     body = (tmp_path / "out" / "page.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert "a" * 60 + "b" in body and "Share this:" not in body
