@@ -360,6 +360,16 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
         sys.exit(2)
 
 
+def _why_nothing(findings, min_pages: int, min_share: float) -> str:
+    """Why learn found no line to propose, in the terms of its options."""
+    if findings.pages < min_pages:
+        return f"{findings.pages} pages of the site read, fewer than --min-pages {min_pages}"
+    if findings.candidates:
+        return f"the {len(findings.candidates)} repeated lines are all removed by rules already"
+    return (f"no line is on {min_pages} pages (--min-pages) and {min_share:.0%} of the "
+            f"{findings.stories} stories (--min-share)")
+
+
 @main.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--site", "domain", required=True, help="The site the pages are from, e.g. example.com.")
@@ -389,7 +399,7 @@ def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> Non
     for row in report_lines(findings):
         click.echo(row)
     if not findings.proposed:
-        click.echo("nothing to propose: no file written")
+        click.echo(f"nothing to propose: {_why_nothing(findings, min_pages, min_share)}; no file written")
         return
     try:
         text = draft_yaml(domain, findings, pages, str(folder))

@@ -166,3 +166,16 @@ def test_line_regex_is_escaped_anchored_and_generalises_digits():
 
     assert regex.fullmatch(pattern, "© 2031 Ledger (Media) [all] rights* reserved.")
     assert not regex.fullmatch(pattern, "© 2031 Ledger Media all rights reserved.")
+
+
+def test_learn_says_why_it_proposes_nothing(site, tmp_path):
+    """Three pages under the default --min-pages 5: the message names the option (issue 15, point 10)."""
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for path in sorted(site[0].iterdir())[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(main, ["learn", str(folder), "--site", DOMAIN, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "nothing to propose: 3 pages of the site read, fewer than --min-pages 5" in result.output
+    assert not out.exists()
