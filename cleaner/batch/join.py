@@ -19,7 +19,7 @@ from ..rulebook.ruleset import RuleSet
 from ..stages.reading import InputError, display_name, is_jsonl_name, plan_record_ranges
 from .files import target_of
 from .model import BatchOptions, FileResult, Task
-from .resume import finish_key, resumed
+from .resume import finish_key, resumed, sealed_key
 
 PART_BYTES = 8 << 20  # a local JSONL file larger than this is cleaned in parts of about this size
 
@@ -90,6 +90,7 @@ class Joiner:
         result.emptied_by = dict(Counter(result.emptied_by) + Counter(part.emptied_by))
         result.warnings.extend(part.warnings)
         result.record_errors.extend(part.record_errors)
+        result.sites = sorted(set(result.sites).union(part.sites))
         text = part.rendered or ""
         result.bytes_out += len(text.encode("utf-8"))
         if result.error:
@@ -103,6 +104,7 @@ class Joiner:
 
     def _finish(self, task: Task) -> FileResult:
         result, self.result = self.result, None
+        result.key = sealed_key(result.key, self.options, result.sites)
         if result.error:
             self.abandon()
             return result

@@ -9,11 +9,12 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..stages.reading import DEFAULT_FIELDS, RecordRange
 from ..stages.render import RecordFields
+from ..stages.sitememory import MemorySettings, PageSignature, SiteMemory
 from .remote import Location
 
 class BatchError(Exception):
@@ -47,6 +48,10 @@ class BatchOptions:
     read_options: dict[str, Any] = field(default_factory=dict)  # e.g. JSONL field names, for read_sources
     engine: str = "local"  # local (a process pool) | dask
     scheduler: str | None = None  # dask: the scheduler's address; None starts a LocalCluster
+    site_memory: MemorySettings | None = MemorySettings()  # None: no site memory (--no-site-memory)
+    memory_file: Path | None = None  # --site-memory FILE: samples loaded from and saved to it
+    memory: SiteMemory | None = None  # what the count pass learnt, handed to the workers of the clean pass
+    counting: bool = False  # this engine run is the count pass: workers return page signatures
     select: Selection = field(default_factory=Selection)
     record_fields: RecordFields | None = None  # JSONL: None drops the html field (read_options may rename it)
 
@@ -92,9 +97,11 @@ class FileResult:
     bytes_in: int = 0
     bytes_out: int = 0
     reason: str | None = None  # why a file was refused unread (action "refused")
+    sites: list[str] = field(default_factory=list)  # its documents' sites: the site memory its output depends on
     key: str | None = None  # resume key (not in the report)
     rendered: str | None = None  # stdout mode only (not in the report)
     diff: str | None = None  # with --diff (not in the report)
+    signatures: list[PageSignature] = field(default_factory=list)  # the count pass's (not in the report)
 
     @property
     def status(self) -> str | None:
@@ -106,7 +113,7 @@ class FileResult:
         return {name: getattr(self, name) for name in ROW_FIELDS}
 
 
-ROW_FIELDS = tuple(f.name for f in fields(FileResult) if f.name not in ("key", "rendered", "diff"))
+ROW_FIELDS = tuple(f.name for f in fields(FileResult) if f.name not in ("key", "rendered", "diff", "signatures"))
 
 
 @dataclass

@@ -177,16 +177,32 @@ def finish_key(content_digest: Any, ruleset: RuleSet, options: BatchOptions) -> 
     return content_digest.hexdigest()
 
 
+def sealed_key(key: str, options: BatchOptions, sites: list[str] | None) -> str:
+    """The resume key of a file whose documents are of ``sites``, with the site memory they met.
+
+    Only the memory of those sites goes in: a changed memory redoes the files
+    of its sites and no others, and a site without memory leaves the key as it was.
+    """
+    part = options.memory.digest_for(sites) if options.memory is not None else ""
+    return hashlib.sha256(f"{key}|memory {part}".encode()).hexdigest() if part else key
+
+
 def resumed(task: Task, key: str, options: BatchOptions) -> FileResult | None:
-    """The stored row as this run's (action ``skipped``) when the key matches and the output is still there."""
-    if task.stored is None or task.stored[0] != key:
+    """The stored row as this run's (action ``skipped``) when the key matches and the output is still there.
+
+    ``key`` is the file's key before site memory: it is sealed here with the
+    sites the stored row records (sealed_key).
+    """
+    if task.stored is None:
         return None
     row = task.stored[1]
+    if task.stored[0] != sealed_key(key, options, row.get("sites")):
+        return None
     try:
         if row.get("output") and not exists_at(target_of(task, options)):  # the row shows the name, not its bytes
             return None
     except InputError:  # the output may not be written at all: the worker says why
         return None
     result = FileResult(**row)
-    result.action, result.key = "skipped", key
+    result.action, result.key = "skipped", task.stored[0]
     return result

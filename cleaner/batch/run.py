@@ -25,6 +25,7 @@ from .dask import DaskEngine
 from .files import collisions, walk_any
 from .join import Joiner, split_parts, splittable
 from .log import NORMAL, Log
+from .memory import learn_memory, wants_memory
 from .model import BatchError, BatchOptions, FileResult, Summary, Task
 from .pool import Pool
 from .remote import Location, location
@@ -61,6 +62,24 @@ def _engine(ruleset: RuleSet, options: BatchOptions):
     return Pool(ruleset, options)
 
 
+def with_site_memory(paths: list[Location], ruleset: RuleSet, options: BatchOptions,
+                     out_dir: Location | None = None) -> BatchOptions:
+    """``options`` carrying the site memory of the inputs: a count pass on the engine first (batch/memory.py).
+
+    ``out_dir``: the output folder, skipped when it lies inside an input.
+    """
+    if not wants_memory(paths, options):
+        return options
+    counting = replace(options, counting=True)
+    engine = _engine(ruleset, counting)
+    try:
+        memory = learn_memory((result for _, result in engine.map(_tasks(paths, out_dir, None, ruleset, counting))),
+                              options)
+    finally:
+        engine.close()
+    return replace(options, memory=memory)
+
+
 def run_batch(paths: Iterable[Location], ruleset: RuleSet, options: BatchOptions, *,
               report: Path | None = None, stdout: TextIO | None = None, log: TextIO | None = None,
               verbosity: int = NORMAL) -> Summary:
@@ -86,6 +105,7 @@ def _run(paths: list[Location], ruleset: RuleSet, options: BatchOptions, out_dir
          report: Path | None, stdout: TextIO, log: TextIO, verbosity: int) -> Summary:
     started = time.perf_counter()
     summary = Summary()
+    options = with_site_memory(paths, ruleset, options, out_dir)
     state = StateStore(state_folder(out_dir), readonly=not options.writes) if out_dir is not None else None
     total, conflicts = _survey(paths, out_dir, options)
     progress = Log(progress=options.progress, total=total, verbosity=verbosity, log=log, stdout=stdout)

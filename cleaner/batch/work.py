@@ -13,24 +13,52 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
 from ..rulebook.ruleset import RuleSet
-from ..stages.pipeline import clean_source
+from ..stages.pipeline import clean_source, page_signature
 from ..stages.document import Document, Source
 from ..stages.reading import InputError, display_name, is_jsonl_name, read_record_range, sources_from_bytes
 from ..stages.render import render
 from .files import existing_text, output_format, read_input, target_of, write_output
 from .model import BatchOptions, FileResult, Task
 from .remote import Location
-from .resume import resume_key, resumed
+from .resume import resume_key, resumed, sealed_key
 
 NOT_WRITTEN = ("not_found", "empty")  # reported, not written as if they were articles
 
 
 def process_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
     """Hash, resume check, clean, write one input file. Never raises: problems become the row's error."""
+    if options.counting:
+        return count_file(task, ruleset, options)
     if task.part is not None:
         return process_part(task, ruleset, options)
     result = FileResult(input=display_name(task.path))
     return _guarded(result, lambda: _whole_file(task, result, ruleset, options))
+
+
+def count_file(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
+    """Site memory's count pass over one file or range: its documents' signatures, nothing written.
+
+    Problems are left to the clean pass, which reports them (a file that
+    cannot be read adds nothing to the memory).
+    """
+    result = FileResult(input=display_name(task.path), action="counted")
+
+    def count() -> FileResult:
+        result.signatures = [found for source in _sources(task, result, options)
+                             if (found := page_signature(source, ruleset)) is not None]
+        return result
+
+    return _guarded(result, count)
+
+
+def _sources(task: Task, result: FileResult, options: BatchOptions) -> Iterable[Source]:
+    """The documents of a task: a whole file's, or one range's of records."""
+    if task.part is not None:
+        return read_record_range(task.path, task.part, display=result.input, url=options.url,
+                                 on_error=_warning_of(result), **options.read_options)
+    name = task.path if isinstance(task.path, Path) else PurePosixPath(task.path)  # readers tell kinds by name
+    return sources_from_bytes(read_input(task.path), name, display=result.input, url=options.url,
+                              on_error=_warning_of(result), **options.read_options)
 
 
 def process_part(task: Task, ruleset: RuleSet, options: BatchOptions) -> FileResult:
@@ -70,6 +98,7 @@ def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: Batch
                                  on_error=_warning_of(result), **options.read_options)
     multi = is_jsonl_name(name)
     parts = _clean(sources, result, ruleset, fmt, options, every=multi)
+    result.key = sealed_key(result.key, options, result.sites)
     if not parts:
         result.action = "not-written"
         return result
@@ -78,10 +107,7 @@ def _whole_file(task: Task, result: FileResult, ruleset: RuleSet, options: Batch
 
 
 def _part(task: Task, result: FileResult, ruleset: RuleSet, options: BatchOptions) -> FileResult:
-    sources = read_record_range(task.path, task.part, display=result.input, url=options.url,
-                                on_error=_warning_of(result),
-                                **options.read_options)
-    result.rendered = "".join(_clean(sources, result, ruleset, "jsonl", options, every=True))
+    result.rendered = "".join(_clean(_sources(task, result, options), result, ruleset, "jsonl", options, every=True))
     return result
 
 
@@ -106,17 +132,18 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
     whose cleaning raises (a bug met on odd input) is left out and named in
     ``record_errors``; the file's other records go on.
     """
-    parts, statuses, removed, emptied = [], Counter(), Counter(), Counter()
+    parts, statuses, removed, emptied, sites = [], Counter(), Counter(), Counter(), set()
     fields = options.fields_out()
     for source in sources:
         try:
-            document = clean_source(source, ruleset)
+            document = clean_source(source, ruleset, options.memory)
             rendered = render(document, fmt, fields) if every or document.status not in NOT_WRITTEN else None
         except Exception as exc:
             if not every:
                 raise  # one document: the file's error (see _guarded)
             result.record_errors.append({"input": source.path or result.input, "reason": internal_error(exc)})
             continue
+        sites.add(document.site)
         statuses[document.status] += 1
         removed.update(document.removed_by_kind())
         if document.status == "empty":
@@ -126,6 +153,7 @@ def _clean(sources: Iterable[Source], result: FileResult, ruleset: RuleSet, fmt:
             parts.append(rendered)
     result.records = sum(statuses.values())
     result.statuses, result.removed, result.emptied_by = dict(statuses), dict(removed), dict(emptied)
+    result.sites = sorted(sites - {None})
     return parts
 
 

@@ -112,14 +112,19 @@ def _verbosity(quiet: bool, verbose: bool) -> int:
                    "[default: local, dask with --scheduler]")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Dask scheduler, e.g. tcp://host:8786  [default: a LocalCluster of --jobs processes]")
+@click.option("--no-site-memory", is_flag=True,
+              help="Do not learn and remove the lines each site repeats across the batch's pages.")
+@click.option("--site-memory", "memory_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Site memory file (sqlite): read first if it exists, saved with this batch's pages added.")
 def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, verbose, jobs, force, dry_run, diff,
           exit_zero, in_place, report, include, exclude, no_ignore, html_field, text_field, url_field, keep_fields,
-          drop_fields, engine, scheduler) -> None:
+          drop_fields, engine, scheduler, no_site_memory, memory_file) -> None:
     """Clean files and folders (recursively) of scraped articles; '-' reads standard input."""
     from ..batch.log import QUIET, Log
     from ..batch.model import BatchError, BatchOptions, Selection
     from ..batch.run import run_batch
     from ..rulebook.ruleset import without_kinds
+    from ..stages.sitememory import MemoryFileError
 
     if in_place and out_dir is not None:
         raise click.UsageError("--in-place and -o/--output exclude each other")
@@ -134,7 +139,8 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, v
                            diff=diff, in_place=in_place, progress=verbosity > QUIET and sys.stderr.isatty(),
                            read_options=_read_options(config.fields, html=html_field, text=text_field, url=url_field),
                            select=Selection(include=include, exclude=exclude, ignore_files=not no_ignore),
-                           record_fields=_record_fields(keep_fields, drop_fields))
+                           record_fields=_record_fields(keep_fields, drop_fields),
+                           site_memory=_memory_settings(config, no_site_memory, memory_file), memory_file=memory_file)
     if paths == ("-",):
         from .stream import clean_stdin
 
@@ -143,13 +149,24 @@ def clean(paths, out_dir, fmt, url, rule_dirs, no_site_rules, no_model, quiet, v
     paths, options = _engine_options(paths, options, engine, scheduler)
     try:
         summary = run_batch(paths, ruleset, options, report=report, verbosity=verbosity)
-    except BatchError as exc:  # the output folder in use, an unusable state folder or report path
+    except (BatchError, MemoryFileError) as exc:  # output folder in use, unusable state folder or report, memory file
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if verbosity > QUIET:
         click.echo(summary.text(), err=True)
     would_change = summary.actions["would-write"] and not exit_zero
     sys.exit(1 if summary.errors or would_change else 0)
+
+
+def _memory_settings(config, off: bool, memory_file: Path | None):
+    """The site memory's thresholds, or None when it is off; --site-memory FILE turns it on."""
+    from ..stages.sitememory import MemorySettings
+
+    if off and memory_file is not None:
+        raise click.UsageError("--site-memory and --no-site-memory exclude each other")
+    if off:
+        return None
+    return config.site_memory or (MemorySettings() if memory_file is not None else None)
 
 
 def _engine_options(paths, options, engine: str | None, scheduler: str | None):
@@ -220,17 +237,22 @@ def check(args) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text view  [default: when stdout is a terminal]")
 @NO_MODEL_OPTION
-def explain(file, url, rule_dirs, fmt, output, color, no_model) -> None:
+@click.option("--site-memory", "memory_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A site memory file written by cleaner clean --site-memory: its removals show too.")
+def explain(file, url, rule_dirs, fmt, output, color, no_model, memory_file) -> None:
     """Show FILE ('-': standard input) line by line: kept, removed (by which rule or the line model) or moved."""
     from ..stages.reading import InputError, read_sources
+    from ..stages.sitememory import MemoryFileError, MemorySettings, load_memory
     from .explain import explain_source, page, plain, print_rich
     from .stream import read_stdin, stdin_sources
 
-    ruleset = _load(rule_dirs, model=_config().model and not no_model)
+    config = _config()
+    ruleset = _load(rule_dirs, model=config.model and not no_model)
     try:
+        memory = load_memory(memory_file, config.site_memory or MemorySettings()) if memory_file else None
         sources = stdin_sources(read_stdin(), url)[1] if str(file) == "-" else read_sources(file, url=url)
-        explanations = [explain_source(source, ruleset) for source in sources]
-    except InputError as exc:
+        explanations = [explain_source(source, ruleset, memory) for source in sources]
+    except (InputError, MemoryFileError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if fmt == "html":

@@ -25,6 +25,7 @@ from ..rulebook.textform import normalise
 from ..stages.document import Document, DomRemoval, Removal, Source
 from ..stages.pipeline import clean_source
 from ..stages.render import render
+from ..stages.sitememory import SiteMemory
 
 # Colours per kind, shared by the terminal and the HTML page; kinds not listed use DEFAULT_COLOUR.
 KIND_COLOURS = {
@@ -109,9 +110,12 @@ def rule_locations(ruleset: RuleSet) -> dict[str, str]:
     return found
 
 
-def explain_source(source: Source, ruleset: RuleSet) -> Explanation:
-    """Clean ``source`` exactly as ``cleaner clean`` does and pair each input line with its fate."""
-    document = clean_source(source, ruleset)
+def explain_source(source: Source, ruleset: RuleSet, memory: SiteMemory | None = None) -> Explanation:
+    """Clean ``source`` exactly as ``cleaner clean`` does and pair each input line with its fate.
+
+    ``memory``: the site memory of a batch (``--site-memory FILE``), whose removals then show.
+    """
+    document = clean_source(source, ruleset, memory)
     lines = explained_lines(document.text_seen.rstrip("\r\n"), document.removals, document.first_line)
     locations = rule_locations(ruleset)
     for removal in document.removals:  # site files found through the lazy ftr index are not in ruleset.files
@@ -130,8 +134,8 @@ def rule_note(removal: Removal, locations: dict[str, str]) -> str:
     where = locations.get(removal.rule)
     target = f" -> header.{removal.field}" if removal.action == "header" and removal.field else ""
     action = "" if removal.action in ("drop", "header") else f" [{removal.action}]"
-    judged = f" score {removal.score:.2f}" + (f": {', '.join(removal.reasons)}" if removal.reasons else "") \
-        if removal.score is not None else ""
+    why = f": {', '.join(removal.reasons)}" if removal.reasons else ""
+    judged = f" score {removal.score:.2f}{why}" if removal.score is not None else f" ({why[2:]})" if why else ""
     return f"{removal.kind}: {removal.rule}{action}{target}{judged}" + (f" ({where})" if where else "")
 
 

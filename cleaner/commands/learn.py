@@ -5,7 +5,9 @@ same on every page of a site, while articles differ. So ``learn`` counts, per
 site and never over a mixed corpus (corpus-wide dedup wipes syndicated wire
 copy), how many pages hold each normalised line, and
 proposes the lines on a large share of them as drop rules for a person to
-review. Three guards keep article text out of the draft:
+review. The counts are site memory's (stages/sitememory.py), the ones
+``cleaner clean`` removes template lines with; learn maps them back to the
+lines' texts. Three guards keep article text out of the draft:
 
 - pages that are copies of one story (they share several sentence lines) are
   counted once, as one *story*: a quote in five syndicated copies is one story's
@@ -42,14 +44,12 @@ from ..rulebook.textform import normalise
 from ..stages.document import Source
 from ..stages.pipeline import html_stage
 from ..stages.reading import read_sources
+from ..stages.sitememory import PROSE_SHARE, SiteCounter, line_key, signature
 from ..stages.text import looks_like_prose
 
 MIN_SHARE = 0.5  # default: a line on fewer stories than this is article text or a one-off
 MIN_PAGES = 5  # default: fewer pages than this prove nothing
-PROSE_SHARE = 0.8  # a sentence-like line must be on this share of stories...
-PROSE_MIN_STORIES = 10  # ...of at least this many stories
-SAME_STORY_LINES = 3  # two pages sharing this many sentence lines (or SAME_STORY_SHARE of them) are one story
-SAME_STORY_SHARE = 0.3
+PROSE_MIN_STORIES = 10  # a sentence-like line must be on PROSE_SHARE of stories, of at least this many
 WINDOW_MAX = 20  # a line always within this many lines of the start (end) gets an in_first (in_last) window
 WINDOW_MARGIN = 3  # slack added to the deepest position seen
 FINGERPRINTS = 2
@@ -114,30 +114,6 @@ def read_pages(folder: Path, domain: str, ruleset: RuleSet) -> tuple[list[Page],
     return pages, skipped
 
 
-def story_ids(pages: list[Page]) -> list[int]:
-    """One id per page; pages sharing several sentence lines (copies of one story) get the same id."""
-    prose = [{line for line in page.lines if looks_like_prose(line)} for page in pages]
-    holders: dict[str, list[int]] = {}
-    for index, lines in enumerate(prose):
-        for line in lines:
-            holders.setdefault(line, []).append(index)
-    shared: Counter[tuple[int, int]] = Counter()
-    for indexes in holders.values():
-        shared.update(itertools.combinations(indexes, 2))
-    parent = list(range(len(pages)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for (a, b), count in shared.items():
-        if count >= SAME_STORY_LINES or count >= SAME_STORY_SHARE * min(len(prose[a]), len(prose[b])):
-            parent[root(a)] = root(b)
-    return [root(i) for i in range(len(pages))]
-
-
 def guess_kind(line: str, lexicons: Lexicons) -> str:
     """A kind from the generic vocabulary, by keyword (lexicon ``kind-hints``); else FALLBACK_KIND."""
     return next((kind for kind, pattern in _kind_patterns(lexicons.kind_hints) if pattern.search(line)), FALLBACK_KIND)
@@ -181,26 +157,26 @@ def _qualifies(line: str, pages: int, stories: int, total: int, min_share: float
 
 def find_template(pages: list[Page], ruleset: RuleSet, *, min_share: float = MIN_SHARE,
                   min_pages: int = MIN_PAGES, skipped: Iterable[str] = ()) -> Findings:
-    """The lines repeated across the site's stories, highest share first."""
-    ids = story_ids(pages)
-    total = len(set(ids))
-    page_count: Counter[str] = Counter()
-    story_sets: dict[str, set[int]] = {}
-    positions: dict[str, list[tuple[int, int]]] = {}
-    for page, story in zip(pages, ids):
+    """The lines repeated across the site's stories, highest share first (site memory's counts)."""
+    counter = SiteCounter()
+    spellings: dict[int, Counter[str]] = {}
+    positions: dict[int, list[tuple[int, int]]] = {}
+    for page in pages:
+        counter.add(signature("", "\n".join(page.lines)))
         for index, line in enumerate(page.lines):
-            positions.setdefault(line, []).append((index, len(page.lines) - 1 - index))
-        for line in set(page.lines):
-            page_count[line] += 1
-            story_sets.setdefault(line, set()).add(story)
+            key = line_key(line)
+            spellings.setdefault(key, Counter())[line] += 1
+            positions.setdefault(key, []).append((index, len(page.lines) - 1 - index))
+    counts = counter.counts("")
+    total = counts.stories
     candidates = []
-    for line, count in page_count.items():
-        stories = len(story_sets[line])
-        if not _qualifies(line, count, stories, total, min_share, min_pages):
+    for key, found in counts.lines.items():
+        line = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]  # its commonest spelling
+        if not _qualifies(line, found.pages, found.stories, total, min_share, min_pages):
             continue
-        in_first, in_last = _window(positions[line])
-        candidates.append(Candidate(line, count, stories, stories / total, guess_kind(line, ruleset.lexicons),
-                                    _handled_by(line, ruleset), in_first, in_last))
+        in_first, in_last = _window(positions[key])
+        candidates.append(Candidate(line, found.pages, found.stories, found.stories / total,
+                                    guess_kind(line, ruleset.lexicons), _handled_by(line, ruleset), in_first, in_last))
     candidates.sort(key=lambda c: (-c.share, -c.pages, c.text))
     return Findings(len(pages), total, tuple(skipped), tuple(candidates))
 

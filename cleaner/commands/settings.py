@@ -10,12 +10,13 @@ ignored is a setting the user believes in and does not have.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..rulebook.rulefile import RULE_KINDS, did_you_mean
 from ..stages.render import FORMATS
+from ..stages.sitememory import MemorySettings
 
 FIELD_NAMES = ("url", "html", "text")  # JSONL record fields the reader looks for
 
@@ -35,6 +36,7 @@ class Config:
     jobs: int | None = None
     site_rules: bool = True
     model: bool = True  # false: the line model is off (like --no-model)
+    site_memory: MemorySettings | None = MemorySettings()  # None: off (like --no-site-memory)
     fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,7 +63,8 @@ def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None
     return None
 
 
-KEYS = ("rules", "format", "exclude-kinds", "jobs", "site-rules", "model", "fields")
+KEYS = ("rules", "format", "exclude-kinds", "jobs", "site-rules", "model", "fields", "site-memory",
+        "site-memory-share", "site-memory-stories", "site-memory-sample")
 
 
 class _Problems:
@@ -128,6 +131,8 @@ def _parse(problems: _Problems, path: Path, key: str, value: Any) -> dict[str, A
             return {key.replace("-", "_"): value}
     elif key == "fields":
         return _fields(problems, key, value)
+    elif key == "site-memory" or key in MEMORY_KEYS:
+        return _memory_value(problems, key, value)
     else:
         problems.add(key, f"unknown key '{key}'{did_you_mean(key, KEYS)}")
     return {}
@@ -151,7 +156,33 @@ def parse_config(path: Path, table: dict[str, Any]) -> Config:
         settings.update(_parse(problems, path, key, value))
     if problems.found:
         raise ConfigError("\n".join(problems.found))
-    return Config(**settings)
+    return Config(**_with_memory(settings))
+
+
+MEMORY_KEYS = {"site-memory-share": "min_share", "site-memory-stories": "min_stories",
+               "site-memory-sample": "sample"}  # settings keys of the site memory's thresholds
+
+
+def _memory_value(problems: _Problems, key: str, value: Any) -> dict[str, Any]:
+    """A site-memory setting: the switch, a share in (0, 1], or a count of at least 2 (none when it is wrong)."""
+    if key == "site-memory":
+        return {"site_memory": value} if _expect(problems, key, value, bool, "true or false") else {}
+    if key == "site-memory-share":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
+            return {key: float(value)}
+        problems.add(key, f"'{key}' must be a number above 0 and at most 1, not {value!r}")
+    elif _expect(problems, key, value, int, "an integer of at least 2"):
+        if value >= 2:
+            return {key: value}
+        problems.add(key, f"'{key}' must be an integer of at least 2, not {value!r}")
+    return {}
+
+
+def _with_memory(settings: dict[str, Any]) -> dict[str, Any]:
+    """The parsed settings with the site-memory keys made one MemorySettings (None when switched off)."""
+    thresholds = {field: settings.pop(key) for key, field in MEMORY_KEYS.items() if key in settings}
+    on = settings.pop("site_memory", True)
+    return {**settings, "site_memory": replace(MemorySettings(), **thresholds) if on else None}
 
 
 def load_config(start: Path | None = None) -> Config:

@@ -40,7 +40,8 @@ class Removal:
     rule_file: str | None = None
     field: str | None = None  # header field the line moved to, for action "header"
     score: float | None = None  # the line model's content score, for its removals
-    reasons: tuple[str, ...] | None = None  # the line model's features that weighed most against the line
+    reasons: tuple[str, ...] | None = None  # why: the line model's features that weighed most against the line,
+    # or, for site memory, the pages and stories of its site the line was seen on
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Document:
     removals: list[Removal] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)  # site files that applied, and why
+    site: str | None = None  # the site whose memory applies (rulebook.site.site_name of its URL or fingerprint)
     dom_removals: list[DomRemoval] = field(default_factory=list)  # HTML input: elements dropped before extraction
     record: dict[str, Any] | None = None  # JSONL input: the record, merged into the output by render
     text_field: str = "text"

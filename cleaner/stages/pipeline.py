@@ -1,6 +1,6 @@
 """Source -> Document: the cleaning of one document, in stage order.
 
-normalise -> match site -> apply rules -> drop duplicates -> line model ->
+normalise -> match site -> apply rules -> drop duplicates -> line model -> site memory ->
 extract metadata -> assemble body -> status. Used by the Python API and by
 every CLI command.
 """
@@ -20,6 +20,7 @@ from .document import Document, Source
 from .linemodel import apply_model
 from .metadata import extract, merge_earlier, take_title_and_section
 from .reading import sanitised
+from .sitememory import PageSignature, SiteMemory, signature
 from .text import CutBudget, Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -164,14 +165,37 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], extracted
     return ruleset.model.stamp
 
 
-def clean_source(source: Source, ruleset: RuleSet) -> Document:
-    """Clean one document. Never raises on odd text: lone surrogates and rule timeouts become warnings."""
+def page_signature(source: Source, ruleset: RuleSet) -> PageSignature | None:
+    """What site memory's count pass keeps of a document: its lines' hashes, under its site (None: no site).
+
+    The lines are the ones the text stage starts from (after the HTML stage),
+    and the site is the one clean_source gives the document.
+    """
+    source = sanitised(source)
+    if source.html is not None:
+        source = html_stage(source, ruleset)[0]
+    text = normalise(source.text)
+    site = site_name(match_sites(ruleset, source.url, text, imported=False), source.url)
+    return signature(site, text) if site else None
+
+
+def clean_source(source: Source, ruleset: RuleSet, memory: SiteMemory | None = None) -> Document:
+    """Clean one document. Never raises on odd text: lone surrogates and rule timeouts become warnings.
+
+    ``memory``: the batch's site memory (stages/sitememory.py). Its lines go
+    last, after the rules and the line model, which so see the page whole as
+    they do without it (the model judges a page by its share of short
+    lines, which memory would change); the lines bound for the header stay.
+    """
     source = sanitised(source)
     extraction = None
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
     lines, sites, warnings, known = rule_pass(source, ruleset)
     judged = _judge(ruleset, lines, known, extracted=extraction is not None)
+    site = site_name(sites, source.url)
+    if memory is not None:
+        memory.apply(lines, site, spare=_heads(lines, known, ruleset.lexicons))
     found, _ = extract(lines, known, ruleset.lexicons)
     removals = sorted((r for line in lines for r in (line.removal, *line.strips) if r is not None),
                       key=lambda r: r.line)
@@ -200,6 +224,6 @@ def clean_source(source: Source, ruleset: RuleSet) -> Document:
     ordered = {key: metadata.get(key) for key in HEADER_FIELDS}
     ordered.update({k: v for k, v in metadata.items() if k not in ordered})
     matched = [f"{m.file.name} ({m.reason})" for m in sites]
-    return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched,
+    return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched, site=site,
                     dom_removals=list(extraction.removals) if extraction else [], record=source.record,
                     text_field=source.text_field, text_seen=source.text, first_line=source.first_line)

@@ -54,7 +54,9 @@ def test_a_rerun_skips_the_split_file_without_reading_it_in_a_worker(crawl, rule
     tmp_path, _, _, _ = crawl
     monkeypatch.setattr(join, "PART_BYTES", 20_000)
     clean(tmp_path, ruleset, "parts", jobs=1)
-    monkeypatch.setattr(pool, "process_file", lambda *args: pytest.fail("a worker was asked to clean it again"))
+    count = pool.process_file  # site memory's count pass reads it again; only cleaning it would be a failure
+    monkeypatch.setattr(pool, "process_file", lambda task, rules, options: count(task, rules, options)
+                        if options.counting else pytest.fail("a worker was asked to clean it again"))
     summary, _ = clean(tmp_path, ruleset, "parts", jobs=1)
     assert summary.actions == {"skipped": 1}
 

@@ -9,6 +9,7 @@ import pytest
 
 from cleaner.commands.settings import Config, ConfigError, load_config
 from cleaner.rulebook.ruleset import without_kinds
+from cleaner.stages.sitememory import MemorySettings
 from conftest import SEEDS, SEED_STEMS
 
 RAW = SEEDS / "raw"
@@ -55,11 +56,24 @@ def test_pyproject_without_the_table_is_passed_over(tmp_path):
     ('rules = "dir"\n', "'rules' must be a list of strings"),
     ('fields = {body = "x"}\n', "unknown field 'body'"),
     ("format = \n", "cleaner.toml: "),
+    ("site-memory = 1\n", "'site-memory' must be true or false"),
+    ("site-memory-share = 1.5\n", "'site-memory-share' must be a number above 0 and at most 1"),
+    ("site-memory-stories = 1\n", "'site-memory-stories' must be an integer of at least 2"),
+    ("site-memory-sample = 2.5\n", "'site-memory-sample' must be an integer of at least 2"),
 ])
 def test_bad_settings_are_errors(tmp_path, text, reason):
     (tmp_path / "cleaner.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=reason.replace("(", r"\(")):
         load_config(tmp_path)
+
+
+def test_site_memory_thresholds_and_switch(tmp_path):
+    (tmp_path / "cleaner.toml").write_text("site-memory-share = 0.3\nsite-memory-stories = 8\n"
+                                           "site-memory-sample = 1000\n", encoding="utf-8")
+    assert load_config(tmp_path).site_memory == MemorySettings(min_share=0.3, min_stories=8, sample=1000)
+    (tmp_path / "cleaner.toml").write_text("site-memory = false\nsite-memory-share = 0.3\n", encoding="utf-8")
+    assert load_config(tmp_path).site_memory is None
+    assert Config().site_memory == MemorySettings()  # on by default
 
 
 def test_bad_settings_exit_2_for_clean_and_check(tmp_path):
