@@ -77,7 +77,9 @@ class BatchOptions:
 # The rules, lexicons, line model and settings-file exclusions are in RuleSet.digest, also in the key.
 OUTPUT_OPTIONS = ("fmt", "url", "in_place", "read_options", "record_fields")  # a change redoes every file
 RUN_OPTIONS = ("out_dir", "jobs", "force", "dry_run", "diff", "progress", "engine", "scheduler",
-               "select")  # same outputs (select: which files, not what a file becomes)
+               "select",  # same outputs (select: which files, not what a file becomes)
+               # site memory: its effect on a file is its sites' memory, which resume.sealed_key folds in
+               "site_memory", "memory_file", "memory", "counting")
 
 
 @dataclass

@@ -89,10 +89,10 @@ def test_3_clean_text_and_explain_take_a_lone_surrogate(tmp_path):
 
 
 def _raise_on_boom(real):
-    def clean_source(source, ruleset):
+    def clean_source(source, ruleset, memory=None):
         if "BOOM" in source.text:
             raise RuntimeError("a bug met on odd input")
-        return real(source, ruleset)
+        return real(source, ruleset, memory)
     return clean_source
 
 
