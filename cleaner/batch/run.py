@@ -73,8 +73,8 @@ def with_site_memory(paths: list[Location], ruleset: RuleSet, options: BatchOpti
     counting = replace(options, counting=True)
     engine = _engine(ruleset, counting)
     try:
-        memory = learn_memory((result for _, result in engine.map(_tasks(paths, out_dir, None, ruleset, counting))),
-                              options)
+        tasks = _tasks(paths, out_dir, None, ruleset, counting, {}, Counter())  # the clean pass counts what it skips
+        memory = learn_memory((result for _, result in engine.map(tasks)), options)
     finally:
         engine.close()
     return replace(options, memory=memory)
