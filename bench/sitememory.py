@@ -49,6 +49,7 @@ from site_corpus import iter_site_pages, site_pages  # noqa: E402
 from cleaner.rulebook.ruleset import load_ruleset  # noqa: E402
 from cleaner.stages import sitememory  # noqa: E402
 from cleaner.stages.document import Source  # noqa: E402
+from cleaner.stages.linemodel import best_segment  # noqa: E402
 from cleaner.stages.pipeline import clean_source, page_signature  # noqa: E402
 from cleaner.stages.sitememory import MemorySettings, SiteCounter  # noqa: E402
 
@@ -63,16 +64,8 @@ def _source(page: dict, field: str) -> Source:
 
 def _best_segment(lines, repeated):
     """The region as the line model reads a page: the stretch whose article-like words, less a toll a line, add up best."""
-    best, current, start, first, last = 0, 0, 0, 0, -1
-    for index, (text, common) in enumerate(zip(lines, repeated)):
-        value = (text.count(" ") + 1 if not common and sitememory.article_like(text) else 0) - 3
-        if current <= 0:
-            current, start = value, index
-        else:
-            current += value
-        if current > best:
-            best, first, last = current, start, index
-    return first, last
+    return best_segment([(text.count(" ") + 1 if not common and sitememory.article_like(text) else 0) - 3
+                         for text, common in zip(lines, repeated)])
 
 
 @contextmanager

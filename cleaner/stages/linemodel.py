@@ -73,7 +73,7 @@ def _own(text: str, stopwords: frozenset[str]) -> list[float]:
     ]
 
 
-def _best_segment(values: Sequence[float]) -> tuple[int, int]:
+def best_segment(values: Sequence[float]) -> tuple[int, int]:
     """First and last index of the stretch with the largest sum (empty: (0, -1))."""
     best, current, start, first, last = 0.0, 0.0, 0, 0, -1
     for index, value in enumerate(values):
@@ -98,7 +98,7 @@ def _place(lines: Sequence[str], own: list[list[float]], words: list[int]) -> li
     half = DENSE_WINDOW // 2
     density = [prefix[min(total_lines, i + half + 1)] - prefix[max(0, i - half)] for i in range(total_lines)]
     densest = max(range(total_lines), key=density.__getitem__)
-    first, last = _best_segment([value - 3 for value in prose])
+    first, last = best_segment([value - 3 for value in prose])
     total_words = sum(words)
     rows, before = [], 0
     for index, (text, row, n) in enumerate(zip(lines, own, words)):
@@ -242,7 +242,7 @@ def judge(model: LineModel, lines: Sequence[str]) -> list[Verdict]:
 def decide(decision: Decision, lines: Sequence[str], content: Sequence[float]) -> list[bool]:
     """Which lines go, from their scores: the main region's lines need less to stay."""
     words = [text.count(" ") + 1 for text in lines]
-    first, last = _best_segment([(s - decision.region) * math.log1p(n) for s, n in zip(content, words)])
+    first, last = best_segment([(s - decision.region) * math.log1p(n) for s, n in zip(content, words)])
     return [s < (decision.inside if first <= index <= last else decision.outside)
             for index, s in enumerate(content)]
 

@@ -36,7 +36,6 @@ import heapq
 import itertools
 import json
 import re
-import sqlite3
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -228,6 +227,8 @@ class SiteCounter:
 
     def load(self, path: Path) -> None:
         """Add the samples saved in ``path`` (MemoryFileError when it is not a site-memory file)."""
+        import sqlite3  # only with --site-memory FILE: `cleaner check` imports this module at start-up
+
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
@@ -243,6 +244,8 @@ class SiteCounter:
 
     def save(self, path: Path) -> None:
         """Write the samples to ``path`` (sqlite), built beside it and renamed over it."""
+        import sqlite3  # see load()
+
         temporary = path.with_name(f".{path.name}.writing")
         temporary.unlink(missing_ok=True)
         db = sqlite3.connect(temporary)
