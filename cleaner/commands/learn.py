@@ -30,13 +30,12 @@ import itertools
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import regex
 
-from ..rulebook.lexicons import Groups, Lexicons
+from ..rulebook.lexicons import Lexicons, kind_patterns
 from ..rulebook.rulefile import RuleFile, load_rule_file
 from ..rulebook.ruleset import RuleSet
 from ..rulebook.site import host_of
@@ -116,13 +115,7 @@ def read_pages(folder: Path, domain: str, ruleset: RuleSet) -> tuple[list[Page],
 
 def guess_kind(line: str, lexicons: Lexicons) -> str:
     """A kind from the generic vocabulary, by keyword (lexicon ``kind-hints``); else FALLBACK_KIND."""
-    return next((kind for kind, pattern in _kind_patterns(lexicons.kind_hints) if pattern.search(line)), FALLBACK_KIND)
-
-
-@lru_cache(maxsize=8)
-def _kind_patterns(hints: Groups) -> tuple[tuple[str, regex.Pattern], ...]:
-    """One compiled regex per kind: its keywords as whole words, in any case."""
-    return tuple((kind, regex.compile(rf"\b(?:{'|'.join(words)})\b", regex.IGNORECASE)) for kind, words in hints)
+    return next((kind for kind, pattern in kind_patterns(lexicons.kind_hints) if pattern.search(line)), FALLBACK_KIND)
 
 
 def _handled_by(line: str, ruleset: RuleSet) -> str | None:

@@ -29,14 +29,14 @@ from urllib.parse import urlsplit
 from ..rulebook.linemodel import FEATURES, Decision, LineModel
 from ..rulebook.ruleset import RuleSet
 from ..stages.document import Source
-from ..stages.linemodel import decide, features, judges, page_language, scores, stoplist
+from ..stages.linemodel import PageCues, decide, features, judges, page_cues, scores
 from ..stages.pipeline import html_stage, rule_pass
 
 INSTALL = "pip install 'cleaner[train]'"
 LABEL_GRAM = 3  # a line is content when most of its tokens sit in a run of this many gold tokens
-GRID_REGION = (0.2, 0.3, 0.4, 0.5)
-GRID_INSIDE = (0.02, 0.05, 0.1, 0.2, 0.3)
-GRID_OUTSIDE = (0.3, 0.4, 0.5, 0.6, 0.7)
+GRID_LEAN = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+GRID_SWITCH = (1.0, 3.0)
+GRID_INSIDE = (0.02, 0.05, 0.1)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -72,6 +72,7 @@ class Page:
     gold: str
     site: str
     field: str
+    url: str | None = None
 
 
 def label_lines(lines: Sequence[str], gold: str, n: int = LABEL_GRAM) -> list[int]:
@@ -139,8 +140,9 @@ def load_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions) -
             for field in options.text_fields:
                 lines = page_lines(record, field, ruleset, options)
                 if lines:
-                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(record.get(options.url_field)),
-                                      field))
+                    url = record.get(options.url_field)
+                    url = url if isinstance(url, str) else None
+                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(url), field, url))
     return pages
 
 
@@ -205,15 +207,17 @@ def fit(rows: list[list[float]], labels: list[int], options: TrainOptions) -> tu
         float(learner.intercept_[0])
 
 
-def _model(parts: tuple[list, list, list, float], decision: Decision, options: TrainOptions,
-           training: dict[str, Any] | None = None) -> LineModel:
+def make_model(parts: tuple[list, list, list, float], decision: Decision, options: TrainOptions,
+               training: dict[str, Any] | None = None) -> LineModel:
+    """The LineModel of fitted parts (see fit()) and a decision."""
     means, scales, weights, bias = parts
     return LineModel(name=options.name, version=options.version, features=FEATURES, mean=tuple(means),
                      scale=tuple(scales), weights=tuple(weights), bias=bias, decision=decision,
                      languages=options.languages, training=training or {})
 
 
-def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], options: TrainOptions) -> list[list[float]]:
+def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], cues: Sequence[PageCues],
+                options: TrainOptions) -> list[list[float]]:
     """Each page's line scores from a model fitted without its site."""
     found: list[list[float]] = [[] for _ in pages]
     for fold in folds_by_site(pages, options.folds):
@@ -222,9 +226,9 @@ def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], option
         if not train:
             raise TrainError("cross-validation needs pages of at least two sites")
         parts = fit([r for i in train for r in rows[i]], [y for i in train for y in pages[i].labels], options)
-        model = _model(parts, Decision(0.5, 0.5, 0.5, 0, 0.0), options)
+        model = make_model(parts, Decision(0.0, 1.0, 0.5, 0, 0.0), options)
         for i in fold:
-            found[i] = scores(model, pages[i].lines)
+            found[i] = scores(model, pages[i].lines, cues[i])
     return found
 
 
@@ -233,11 +237,9 @@ def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: 
     """The decision of best F1 whose lost stays within max_lost of keeping every line; its figures and the floor's."""
     scorer = Scorer(pages)
     floor = scorer.figures([[True] * len(page.lines) for page in pages])
-    best = (Decision(0.0, 0.0, 0.5, options.min_lines, options.min_short_share), floor)  # removing nothing qualifies
-    for region, inside, outside in ((r, i, o) for r in GRID_REGION for i in GRID_INSIDE for o in GRID_OUTSIDE):
-        if outside < inside:
-            continue
-        decision = Decision(inside, outside, region, options.min_lines, options.min_short_share)
+    best = (Decision(50.0, 1.0, 0.0, options.min_lines, options.min_short_share), floor)  # removing nothing qualifies
+    for lean, switch, inside in ((lean, s, i) for lean in GRID_LEAN for s in GRID_SWITCH for i in GRID_INSIDE):
+        decision = Decision(lean, switch, inside, options.min_lines, options.min_short_share)
         result = scorer.figures(_kept(decision, pages, oof))
         if result["lost"] <= floor["lost"] + options.max_lost and result["F1"] > best[1]["F1"]:
             best = (decision, result)
@@ -246,7 +248,7 @@ def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: 
 
 def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]]) -> list[list[bool]]:
     """What the model would keep of each page under ``decision``, from scores already computed."""
-    return [[not gone for gone in decide(decision, page.lines, s)] if judges(decision, page.lines)
+    return [[not gone for gone in decide(decision, s)] if judges(decision, page.lines)
             else [True] * len(page.lines) for page, s in zip(pages, oof)]
 
 
@@ -280,8 +282,9 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
     if len({page.site for page in pages}) < 2:
         raise TrainError("training needs pages with gold text from at least two sites")
     log(f"{len(pages)} pages of {len({p.site for p in pages})} sites, {sum(len(p.lines) for p in pages)} lines")
-    rows = [features(page.lines, stoplist(page_language(page.lines, options.languages))) for page in pages]
-    oof = out_of_fold(pages, rows, options)
+    cues = [page_cues(page.lines, page.url, options.languages, ruleset.lexicons) for page in pages]
+    rows = [features(page.lines, cue) for page, cue in zip(pages, cues)]
+    oof = out_of_fold(pages, rows, cues, options)
     decision, chosen, floor = choose_decision(pages, oof, options)
     log(f"decision {decision}: cross-validated {chosen} (no model: {floor})")
     parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
@@ -299,7 +302,7 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
                             "all": {"model": chosen, "no model": floor},
                             **by_field(pages, _kept(decision, pages, oof))},
     }
-    return _model(parts, decision, options, training)
+    return make_model(parts, decision, options, training)
 
 
 def write_model(model: LineModel, path: Path) -> None:

@@ -17,10 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import regex
+
 from .rulefile import RuleError, check_schema, parse_yaml, plain
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "lexicon.schema.json"
-NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints")
+NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints", "url-words")
 
 Words = tuple[str, ...]
 Groups = tuple[tuple[str, Words], ...]
@@ -39,6 +41,7 @@ class Lexicons:
     name_particles: Words
     byline: Words
     kind_hints: Groups  # kind -> keyword regexes, first match wins
+    url_words: Words  # words of a URL path that name no story (the line model's headline anchor skips them)
     digest: str = ""  # over every file read: part of the RuleSet's digest
 
 
@@ -98,3 +101,19 @@ def load_lexicons(entries: list[tuple[Path, str, int]]) -> Lexicons:
         digest.update(path.read_bytes())
     fields = {name.replace("-", "_"): _frozen(merged[name]) for name in NAMES}
     return Lexicons(**fields, digest=digest.hexdigest())
+
+
+@lru_cache(maxsize=64)
+def keyword_pattern(words: Words) -> regex.Pattern:
+    """Keyword regexes as one pattern matching any of them as whole words, in any case."""
+    return regex.compile(rf"\b(?:{'|'.join(words)})\b", regex.IGNORECASE)
+
+
+def kind_patterns(hints: Groups) -> tuple[tuple[str, regex.Pattern], ...]:
+    """One compiled pattern per kind of ``kind-hints``, in the file's order."""
+    return tuple((kind, keyword_pattern(words)) for kind, words in hints)
+
+
+def any_hint_pattern(hints: Groups) -> regex.Pattern:
+    """One pattern for every kind's keywords: whether a line names any kind at all."""
+    return keyword_pattern(tuple(word for _, words in hints for word in words))

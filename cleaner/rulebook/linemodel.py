@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: one-span smoothing, URL, keyword and list features; a format-1 file is refused
 MODEL_FILE = Path("models") / "lines.json"  # inside a rules folder; a later folder's file wins
 NEIGHBOURS = (-3, -2, -1, 1, 2, 3)  # the lines around a line whose own features it sees
 NEIGHBOUR_COLUMNS = ("log_words", "ends_sentence", "cap_share", "stop_share", "mean_word_len")
@@ -25,10 +25,17 @@ PLACE = ("rel_pos", "log_words_before", "log_words_after", "len_vs_median", "rep
          "log_dist_dense", "in_prose_segment", "short", "one_word", "title_like", "has_date", "has_at", "has_quote")
 RUNS = ("log_run_words", "run_share", "log_run_rank", "in_longest_run", "log_run_lines", "log_dist_longest_run",
         "before_longest_run", "after_longest_run", "longest_run_share")
+ANCHOR = ("url_overlap", "is_anchor", "after_anchor", "log_dist_anchor", "before_anchor", "has_url_words",
+          "kind_hint", "kind_hint_short")
+LISTS = ("log_lines_since_prose", "log_lines_to_prose", "log_prose_gap", "between_prose", "log_prose_words_before",
+         "log_prose_words_after", "log_prose_words_around")
 # The names of the columns stages.linemodel.features() computes, in order: the contract with a model file.
 FEATURES = (*OWN, *PLACE,
             *(f"{name}@{offset:+d}" for offset in NEIGHBOURS for name in (*NEIGHBOUR_COLUMNS, "present")),
-            *RUNS)
+            *RUNS, *ANCHOR, *LISTS)
+
+
+DECISION_KEYS = ("lean", "switch", "inside", "min_lines", "min_short_share")
 
 
 class ModelError(ValueError):
@@ -39,9 +46,9 @@ class ModelError(ValueError):
 class Decision:
     """How content scores become removals (see ``cleaner.stages.linemodel``)."""
 
-    inside: float  # inside the page's main region, a line goes below this score
-    outside: float  # outside it, a line goes below this score
-    region: float  # a line adds (score - region) * log(1 + words) to the region it sits in
+    lean: float  # added to each line's content logit before smoothing: positive keeps more
+    switch: float  # what smoothing pays to change from content to boilerplate or back
+    inside: float  # inside the span smoothing keeps, a line still goes below this score
     min_lines: int  # pages with fewer kept lines are left alone: too little context to judge
     min_short_share: float = 0.0  # pages with a smaller share of short lines are left alone: article text already
 
@@ -75,9 +82,7 @@ class LineModel:
     def to_json(self) -> dict[str, Any]:
         return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
                 "learner": "logistic regression", "languages": list(self.languages),
-                "decision": {"inside": self.decision.inside, "outside": self.decision.outside,
-                             "region": self.decision.region, "min_lines": self.decision.min_lines,
-                "min_short_share": self.decision.min_short_share},
+                "decision": {key: getattr(self.decision, key) for key in DECISION_KEYS},
                 "training": self.training, "features": list(self.features), "mean": list(self.mean),
                 "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
 
@@ -94,8 +99,7 @@ def model_from_json(data: Any, path: str) -> LineModel:
         vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
         if any(len(vector) != len(names) for vector in vectors) or 0.0 in vectors[1]:
             raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
-        decision = Decision(**{key: data["decision"][key]
-                               for key in ("inside", "outside", "region", "min_lines", "min_short_share")})
+        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS})
         return LineModel(name=str(data["name"]), version=str(data["version"]), features=names,
                          mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
                          decision=decision, languages=tuple(data.get("languages") or ("English",)),

@@ -4,30 +4,40 @@ The rules remove the residue they can name; whole-page text is mostly lines
 no phrase list names (menus, teasers, link lists, footers, comment threads).
 Each kept line gets features of its own (length, sentence end, capitals,
 digits, stopwords of the page's language), of where it sits (position, the
-page's longest run of long lines, its densest run of prose) and of its
-neighbours; a logistic regression (rulebook.linemodel: plain data) turns
-them into a content probability. The decision reads the page as jusText and
-boilerpipe do: the main region is the stretch of lines whose scores add up
-best; inside it a line goes only when the model is sure it is boilerplate,
-outside it unless the model is sure it is content.
+page's longest run of long lines, its densest run of prose, the line its URL
+spells, the prose lines around a list), of its neighbours and of the
+``kind-hints`` keywords it holds; a logistic regression (rulebook.linemodel:
+plain data) turns them into a content probability.
+
+The decision reads the page as jusText does, and as one article: two-state
+smoothing (a Viterbi pass: a line changes class only when its score pays for
+the switch) finds the content lines, the article is the span from the first
+to the last of them, and inside that span a line goes only when the model is
+sure it is boilerplate. One span rather than every smoothed line because the
+article's own short lines (list items, a subhead) sit inside it: the same
+scores lose half as many paragraphs so.
 
 Logistic regression because the installed package must score a page without
 a training library, in plain Python: one dot product a line. What else was
-tried (gradient boosting, a vocabulary of words, a second stacked stage) and
-its figures are in bench/RESULTS.md.
+tried (gradient boosting, a vocabulary of words, a second stacked stage,
+other decoders) and its figures are in bench/RESULTS.md.
 """
 from __future__ import annotations
 
 import importlib.util
 import math
 import re
-from operator import mul
+from operator import mul, sub
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
+from urllib.parse import urlsplit
 
+import regex
+
+from ..rulebook.lexicons import Lexicons, Words, any_hint_pattern
 from ..rulebook.linemodel import NEIGHBOUR_COLUMNS, NEIGHBOURS, OWN, Decision, LineModel
 from .document import Removal
 from .text import Line
@@ -45,16 +55,20 @@ DENSE_WINDOW = 7  # lines around a line counted for the densest prose run
 PROSE_WORDS = 10  # a sentence-ending line this long counts as prose for the dense-run features
 RUN_WORDS = 6  # lines this long, one after the other, make a run
 LANGUAGE_SAMPLE = 400  # lines read to choose the page's language
+ANCHOR_OVERLAP = 0.5  # the line holding this share of the URL's words (the most of any line) is the headline
+SHORT_WORDS = 8  # a keyword in a line shorter than this is a label rather than a sentence's word
+LIST_GAP = 12  # at most this many lines between two prose lines make a list inside the article
+PROSE_REACH = 20  # lines before and after a line whose prose words it counts
+_PATH_WORD = re.compile(r"[^\W\d_]{3,}")
 REASONS = 3  # features named for each removal
 KIND = "boilerplate"  # the kind the model's removals are counted under
 
 
-def _own(text: str, stopwords: frozenset[str]) -> list[float]:
-    """The features of a line by itself (a hot loop: one regex pass for the words, one for the digits)."""
+def _own(text: str, casefolded: str, folded: list[str], stopwords: frozenset[str]) -> list[float]:
+    """The features of a line by itself (a hot loop; ``folded``: the words of the casefolded line)."""
     chars = len(text)
     words = text.count(" ") + 1
     tokens = _WORD.findall(text)
-    folded = _WORD.findall(text.casefold())
     alpha = [t for t in tokens if t.isalpha()]
     last = text.rstrip(_CLOSERS)[-1:]
     n_alpha = len(alpha) or 1
@@ -69,7 +83,7 @@ def _own(text: str, stopwords: frozenset[str]) -> list[float]:
         sum(map(stopwords.__contains__, folded)) / n_tokens,
         word_chars / n_tokens,
         float(_URL.search(text) is not None), float(" | " in text or " / " in text),
-        float(text.startswith(_BULLETS)), float("©" in text or "(c)" in text.casefold()),
+        float(text.startswith(_BULLETS)), float("©" in text or "(c)" in casefolded),
     ]
 
 
@@ -86,12 +100,12 @@ def best_segment(values: Sequence[float]) -> tuple[int, int]:
     return first, last
 
 
-def _place(lines: Sequence[str], own: list[list[float]], words: list[int]) -> list[list[float]]:
+def _place(lines: Sequence[str], casefolded: list[str], own: list[list[float]], words: list[int],
+           prose: list[int]) -> list[list[float]]:
     """Where each line sits: position, the densest prose, repeats, its length against the page's."""
     total_lines = len(lines)
     median = sorted(words)[total_lines // 2] or 1
-    repeats = Counter(text.casefold() for text in lines)
-    prose = [n if row[2] and n >= PROSE_WORDS else 0 for row, n in zip(own, words)]
+    repeats = Counter(casefolded)
     prefix = [0]
     for value in prose:
         prefix.append(prefix[-1] + value)
@@ -101,11 +115,11 @@ def _place(lines: Sequence[str], own: list[list[float]], words: list[int]) -> li
     first, last = best_segment([value - 3 for value in prose])
     total_words = sum(words)
     rows, before = [], 0
-    for index, (text, row, n) in enumerate(zip(lines, own, words)):
+    for index, (text, key, row, n) in enumerate(zip(lines, casefolded, own, words)):
         after = total_words - before - n
         rows.append([
             index / total_lines, math.log1p(before), math.log1p(after), n / median,
-            float(min(repeats[text.casefold()] - 1, 5)), text.count(",") / n,
+            float(min(repeats[key] - 1, 5)), text.count(",") / n,
             math.log1p(abs(index - densest)), float(first <= index <= last), float(n <= 3), float(n == 1),
             float(2 <= n <= 15 and not row[2] and row[5] > 0.6), float(_DATE.search(text) is not None),
             float("@" in text), float(not _QUOTES.isdisjoint(text)),
@@ -117,14 +131,14 @@ def _place(lines: Sequence[str], own: list[list[float]], words: list[int]) -> li
 def _neighbours(own: list[list[float]]) -> list[list[float]]:
     """Some of the neighbouring lines' own features, and whether there is a neighbour at all."""
     columns = [OWN.index(name) for name in NEIGHBOUR_COLUMNS]
-    blank = [0.0] * (len(columns) + 1)
-    total = len(own)
+    reach = max(map(abs, NEIGHBOURS))
+    blank = [[0.0] * (len(columns) + 1)] * reach
+    padded = blank + [[row[c] for c in columns] + [1.0] for row in own] + blank
     rows = []
-    for index in range(total):
+    for index in range(reach, reach + len(own)):
         row: list[float] = []
         for offset in NEIGHBOURS:
-            other = index + offset
-            row.extend([own[other][c] for c in columns] + [1.0] if 0 <= other < total else blank)
+            row += padded[index + offset]
         rows.append(row)
     return rows
 
@@ -162,13 +176,83 @@ def _runs(words: list[int]) -> list[list[float]]:
     return rows
 
 
-def features(lines: Sequence[str], stopwords: frozenset[str]) -> list[list[float]]:
+@dataclass(frozen=True)
+class PageCues:
+    """What the model reads of a page beyond its lines: its language's stopwords, its URL's words, keywords."""
+
+    stopwords: frozenset[str]
+    url_words: frozenset[str] = frozenset()
+    hints: regex.Pattern | None = None  # any kind-hints keyword
+
+
+def page_cues(lines: Sequence[str], url: str | None, languages: Sequence[str], lexicons: Lexicons) -> PageCues:
+    """The cues of one page, for :func:`features`."""
+    return PageCues(stoplist(page_language(lines, languages)), url_words(url, lexicons.url_words),
+                    any_hint_pattern(lexicons.kind_hints))
+
+
+def url_words(url: str | None, skip: Words) -> frozenset[str]:
+    """The words of a URL's path that could spell its headline (not ``url-words``, 3 letters or more)."""
+    path = urlsplit(url).path if url else ""
+    return frozenset(word.casefold() for word in _PATH_WORD.findall(path)) - frozenset(skip)
+
+
+def _anchor(lines: Sequence[str], folded: list[list[str]], words: list[int], cues: PageCues) -> list[list[float]]:
+    """The line the URL spells (most news URLs carry the headline) and where each line sits from it; keywords."""
+    total = len(cues.url_words)
+    overlap = [len(cues.url_words.intersection(tokens)) / total for tokens in folded] if total else [0.0] * len(lines)
+    anchor = max(range(len(lines)), key=overlap.__getitem__)
+    found = overlap[anchor] >= ANCHOR_OVERLAP
+    hints = cues.hints
+    rows = []
+    for index, (text, share, n) in enumerate(zip(lines, overlap, words)):
+        hint = float(hints is not None and hints.search(text) is not None)
+        rows.append([share, float(found and index == anchor), float(found and index > anchor),
+                     math.log1p(abs(index - anchor)) if found else 0.0, float(found and index < anchor),
+                     float(total > 0), hint, hint * (n < SHORT_WORDS)])
+    return rows
+
+
+def _lists(prose: list[int]) -> list[list[float]]:
+    """Lines between two prose lines close together are the article's list; far from prose, a menu's."""
+    total = len(prose)
+    since, last = [], None
+    for index, words in enumerate(prose):
+        since.append(index - last if last is not None else None)
+        if words:
+            last = index
+    until, following = [None] * total, None
+    for index in range(total - 1, -1, -1):
+        until[index] = following - index if following is not None else None
+        if prose[index]:
+            following = index
+    prefix = [0]
+    for words in prose:
+        prefix.append(prefix[-1] + words)
+    rows = []
+    for index in range(total):
+        back, ahead = since[index], until[index]
+        gap = back + ahead - 1 if back is not None and ahead is not None else 99
+        before = prefix[index] - prefix[max(0, index - PROSE_REACH)]
+        after = prefix[min(total, index + PROSE_REACH + 1)] - prefix[index + 1]
+        rows.append([math.log1p(back if back is not None else 99), math.log1p(ahead if ahead is not None else 99),
+                     math.log1p(gap), float(gap <= LIST_GAP and not prose[index]), math.log1p(before),
+                     math.log1p(after), math.log1p(min(before, after))])
+    return rows
+
+
+def features(lines: Sequence[str], cues: PageCues) -> list[list[float]]:
     """One row of FEATURES (rulebook.linemodel) per line (``lines``: normalised, non-blank)."""
     if not lines:
         return []
-    own = [_own(text, stopwords) for text in lines]
+    casefolded = [text.casefold() for text in lines]
+    folded = [_WORD.findall(text) for text in casefolded]
+    own = [_own(*line, cues.stopwords) for line in zip(lines, casefolded, folded)]
     words = [text.count(" ") + 1 for text in lines]
-    return [a + b + c + d for a, b, c, d in zip(own, _place(lines, own, words), _neighbours(own), _runs(words))]
+    prose = [n if row[2] and n >= PROSE_WORDS else 0 for row, n in zip(own, words)]
+    return [a + b + c + d + e + f for a, b, c, d, e, f in
+            zip(own, _place(lines, casefolded, own, words, prose), _neighbours(own), _runs(words),
+                _anchor(lines, folded, words, cues), _lists(prose))]
 
 
 @lru_cache(maxsize=None)
@@ -204,16 +288,10 @@ class Verdict:
     reasons: tuple[str, ...] = ()  # the features that pulled the score down most
 
 
-def scores(model: LineModel, lines: Sequence[str]) -> list[float]:
+def scores(model: LineModel, lines: Sequence[str], cues: PageCues) -> list[float]:
     """The content probability of each line (``lines``: normalised, non-blank)."""
-    return _scored(model, lines)[1]
-
-
-def _scored(model: LineModel, lines: Sequence[str]) -> tuple[list[list[float]], list[float]]:
-    """Each line's feature row and content probability."""
-    weights, bias = _coefficients(model)
-    rows = features(lines, stoplist(page_language(lines, model.languages)))
-    return rows, [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
+    weights, bias, _ = _coefficients(model)
+    return [_sigmoid(bias + sum(map(mul, weights, row))) for row in features(lines, cues)]
 
 
 def judges(decision: Decision, lines: Sequence[str]) -> bool:
@@ -229,42 +307,84 @@ def judges(decision: Decision, lines: Sequence[str]) -> bool:
     return short >= decision.min_short_share * len(lines)
 
 
-def judge(model: LineModel, lines: Sequence[str]) -> list[Verdict]:
+def judge(model: LineModel, lines: Sequence[str], cues: PageCues) -> list[Verdict]:
     """A verdict per line; nothing goes on a page the model does not read (see judges())."""
     if not judges(model.decision, lines):
         return [Verdict(1.0, False) for _ in lines]
-    rows, content = _scored(model, lines)
-    weights = _coefficients(model)[0]
-    return [Verdict(score, remove, _reasons(model, row, weights) if remove else ())
-            for row, score, remove in zip(rows, content, decide(model.decision, lines, content))]
+    weights, bias, centre = _coefficients(model)
+    terms = [list(map(mul, weights, row)) for row in features(lines, cues)]
+    content = [_sigmoid(bias + sum(row)) for row in terms]
+    return [Verdict(score, remove, _reasons(model.features, row, centre) if remove else ())
+            for row, score, remove in zip(terms, content, decide(model.decision, content))]
 
 
-def decide(decision: Decision, lines: Sequence[str], content: Sequence[float]) -> list[bool]:
-    """Which lines go, from their scores: the main region's lines need less to stay."""
-    words = [text.count(" ") + 1 for text in lines]
-    first, last = best_segment([(s - decision.region) * math.log1p(n) for s, n in zip(content, words)])
-    return [s < (decision.inside if first <= index <= last else decision.outside)
-            for index, s in enumerate(content)]
+def decide(decision: Decision, content: Sequence[float]) -> list[bool]:
+    """Which lines go, from their scores: all outside the span smoothing keeps, the surest boilerplate inside it.
+
+    Nothing goes when smoothing keeps no line: a page the model cannot read
+    is left to the rules.
+    """
+    kept = [index for index, content_line in enumerate(smooth(content, decision.lean, decision.switch))
+            if content_line]
+    if not kept:
+        return [False] * len(content)
+    first, last = kept[0], kept[-1]
+    return [not (first <= index <= last and score >= decision.inside) for index, score in enumerate(content)]
 
 
-def _reasons(model: LineModel, row: list[float], weights: list[float]) -> tuple[str, ...]:
-    """The features that pulled this line's score down most, against the training data's average line."""
-    pulls = sorted((w * (x - m), name) for w, x, m, name in zip(weights, row, model.mean, model.features))
-    return tuple(name for pull, name in pulls[:REASONS] if pull < 0)
+def smooth(content: Sequence[float], lean: float, switch: float) -> list[bool]:
+    """Two-state smoothing (Viterbi): each line's class, content (True) or boilerplate, best for the whole page.
+
+    A content line earns its logit plus ``lean``, a boilerplate line nothing,
+    and every change of class costs ``switch``: short uncertain lines take
+    the class of the lines around them.
+    """
+    if not content:
+        return []
+    gain = [_logit(score) + lean for score in content]
+    boiler, text = 0.0, gain[0]
+    back: list[tuple[bool, bool]] = []  # for each line after the first: the best previous class of each class
+    for value in gain[1:]:
+        boiler_from_text, text_from_boiler = text - switch > boiler, boiler - switch > text
+        back.append((boiler_from_text, not text_from_boiler))
+        boiler, text = max(boiler, text - switch), max(text, boiler - switch) + value
+    state = text > boiler
+    path = [state]
+    for boiler_from_text, text_from_text in reversed(back):
+        state = text_from_text if state else boiler_from_text
+        path.append(state)
+    return path[::-1]
+
+
+def _reasons(names: Sequence[str], terms: list[float], centre: list[float]) -> tuple[str, ...]:
+    """The features that pulled this line's score down most, against the training data's average line.
+
+    ``terms``: each feature's weight times its value; ``centre``: the same for the average line.
+    """
+    pulls = list(map(sub, terms, centre))
+    lowest = sorted(range(len(pulls)), key=pulls.__getitem__)[:REASONS]
+    return tuple(names[index] for index in lowest if pulls[index] < 0)
 
 
 @lru_cache(maxsize=8)
-def _coefficients(model: LineModel) -> tuple[list[float], float]:
-    """Weights and bias on the raw features: the scaling folded in once per model."""
+def _coefficients(model: LineModel) -> tuple[list[float], float, list[float]]:
+    """Weights and bias on the raw features (the scaling folded in once per model), and each weight times its mean."""
     weights = [w / s for w, s in zip(model.weights, model.scale)]
-    return weights, model.bias - sum(w * m for w, m in zip(weights, model.mean))
+    centre = [w * m for w, m in zip(weights, model.mean)]
+    return weights, model.bias - sum(centre), centre
+
+
+def _logit(score: float) -> float:
+    score = min(max(score, 1e-6), 1 - 1e-6)
+    return math.log(score / (1 - score))
 
 
 def _sigmoid(value: float) -> float:
     return 0.0 if value < -50 else 1.0 / (1.0 + math.exp(-value))
 
 
-def apply_model(model: LineModel, lines: list[Line], spare: Sequence[Line] = ()) -> int:
+def apply_model(model: LineModel, lines: list[Line], url: str | None, lexicons: Lexicons,
+                spare: Sequence[Line] = ()) -> int:
     """Remove the kept lines the model judges boilerplate; returns how many went.
 
     It reads every kept line, protected ones too (they are context), but takes
@@ -272,8 +392,9 @@ def apply_model(model: LineModel, lines: list[Line], spare: Sequence[Line] = ())
     none of ``spare`` (the caller's: lines bound for the header).
     """
     kept = [line for line in lines if line.removal is None]
+    texts = [line.text for line in kept]
     taken = 0
-    for line, verdict in zip(kept, judge(model, [line.text for line in kept])):
+    for line, verdict in zip(kept, judge(model, texts, page_cues(texts, url, model.languages, lexicons))):
         if verdict.remove and not line.protected and line not in spare:
             line.removal = Removal(line=line.no, text=line.text, rule=model.id, kind=KIND, action="drop",
                                    rule_file=model.path, score=round(verdict.score, 3), reasons=verdict.reasons)

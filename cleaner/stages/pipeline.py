@@ -125,10 +125,15 @@ def _provenance(metadata: dict[str, Any], html_keys: set[str]) -> dict[str, str]
     return {key: "html" if key in html_keys else "text" for key in fields if metadata.get(key) not in (None, [], "")}
 
 
-def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMatch], list[str], dict[str, Any]]:
-    """The text stage's rules over a text source: its lines (with the rules' verdicts), sites, warnings, known fields.
+def rule_pass(source: Source, ruleset: RuleSet, judge: bool = False, extracted: bool = False
+              ) -> tuple[list[Line], list[SiteMatch], list[str], dict[str, Any], str | None]:
+    """The text stage's rules over a text source: its lines (with the verdicts), sites, warnings, known fields.
 
-    What the line model reads next; ``cleaner train`` labels these same lines.
+    Without ``judge`` these are the lines the line model reads next and
+    ``cleaner train`` labels. With it the model judges them (see _judge; the
+    last item is its stamp for the header) and the rules settle once more:
+    the lines it took move others into the rules' windows, which cleaning
+    the output again would otherwise act on.
     """
     text = normalise(source.text)
     folded = fold(text)  # once for the document: fingerprints and every line's gates read it
@@ -141,11 +146,15 @@ def rule_pass(source: Source, ruleset: RuleSet) -> tuple[list[Line], list[SiteMa
     dropped = drop_duplicates(lines)
     known = merge_earlier({k: v for k, v in source.html_metadata.items() if v is not None}, source.prior)
     settle(lines, rules, warnings, known, dropped, ruleset.lexicons, budget)
-    return lines, sites, warnings, known
+    stamp, taken = _judge(ruleset, lines, known, source.url, extracted) if judge else (None, 0)
+    if taken:
+        settle(lines, rules, warnings, known, True, ruleset.lexicons, budget)
+    return lines, sites, warnings, known, stamp
 
 
-def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], extracted: bool) -> str | None:
-    """Let the line model judge the lines the rules kept; the model's stamp for the header, or None.
+def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], url: str | None,
+           extracted: bool) -> tuple[str | None, int]:
+    """Let the line model judge the lines the rules kept: the model's stamp for the header (or None), lines taken.
 
     Not on the text of HTML input: trafilatura has found the article there
     already, and the model, trained on text alone, lost more paragraphs of it
@@ -158,11 +167,13 @@ def _judge(ruleset: RuleSet, lines: list[Line], known: dict[str, Any], extracted
     time, where cleaning must be idempotent.
     """
     if known.get("model"):
-        return str(known["model"])
+        return str(known["model"]), 0
     if ruleset.model is None or extracted:
-        return None
-    apply_model(ruleset.model, lines, spare=_heads(lines, known, ruleset.lexicons))
-    return ruleset.model.stamp
+        return None, 0
+    url = url or known.get("url")
+    taken = apply_model(ruleset.model, lines, url if isinstance(url, str) else None, ruleset.lexicons,
+                        spare=_heads(lines, known, ruleset.lexicons))
+    return ruleset.model.stamp, taken
 
 
 def page_signature(source: Source, ruleset: RuleSet) -> PageSignature | None:
@@ -191,8 +202,7 @@ def clean_source(source: Source, ruleset: RuleSet, memory: SiteMemory | None = N
     extraction = None
     if source.html is not None:
         source, extraction = html_stage(source, ruleset)
-    lines, sites, warnings, known = rule_pass(source, ruleset)
-    judged = _judge(ruleset, lines, known, extracted=extraction is not None)
+    lines, sites, warnings, known, judged = rule_pass(source, ruleset, judge=True, extracted=extraction is not None)
     site = site_name(sites, source.url)
     if memory is not None:
         memory.apply(lines, site, spare=_heads(lines, known, ruleset.lexicons))

@@ -111,10 +111,21 @@ def test_missing_dask_is_one_line_and_exit_2(tmp_path):
         "error: --engine dask needs dask[distributed], which is not installed: pip install 'cleaner[dask]'"]
 
 
-def _kill_after(command: list[str], cwd: Path, delay: float) -> None:
-    """Start ``command`` in its own process group and SIGKILL the whole group after ``delay`` seconds."""
+def _kill_after(command: list[str], cwd: Path, delay: float, out: Path) -> None:
+    """Start ``command`` in its own process group; SIGKILL the group ``delay`` s after it writes its first output.
+
+    Counting from the first new output, not from the start, lands the kill
+    mid-run however slow start-up and the count pass are on a loaded machine.
+    """
+    def written() -> int:
+        return len(list(out.rglob("*.md"))) if out.exists() else 0
+
+    before = written()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
+    deadline = time.monotonic() + 120
+    while process.poll() is None and written() == before and time.monotonic() < deadline:
+        time.sleep(0.02)
     try:
         process.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -130,7 +141,7 @@ def test_runs_killed_at_random_points_lose_nothing(tmp_path):
     rng = random.Random(KILL_SEED)
     counts = []
     for _ in range(KILLS):
-        _kill_after(command, tmp_path, rng.uniform(1.0, 3.0))  # after start-up and site memory's count pass
+        _kill_after(command, tmp_path, rng.uniform(0.0, 0.5), tmp_path / "out")
         counts.append(len(list((tmp_path / "out").rglob("*.md"))))
     assert any(0 < n < FILES - 2 for n in counts), f"no kill landed mid-run: outputs after each kill {counts}"
     run("clean", "in", "-o", "out", "-j", 2, "-q", "--report", "r.json", cwd=tmp_path)

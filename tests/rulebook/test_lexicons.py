@@ -12,6 +12,7 @@ from cleaner.rulebook.lexicons import NAMES, read_lexicon
 from cleaner.rulebook.rulefile import RuleError
 from cleaner.rulebook.ruleset import load_ruleset, shipped_rules_dir
 from cleaner.stages.html.imported import _byline_prefix
+from cleaner.stages.linemodel import url_words
 from cleaner.stages.metadata import agency_name, find_dateline, people_from_credits
 
 LEDE = "OSLO, Jan. 18 (NTB) - The Norwegian government said on Thursday it would raise its defence budget."
@@ -29,6 +30,7 @@ CHECKS = {  # lexicon -> what its inline tests' values are: the result of readin
     "name-particles": _people,
     "byline": lambda text, lexicons: _byline_prefix(lexicons.byline).sub("", text),
     "kind-hints": guess_kind,
+    "url-words": lambda url, lexicons: " ".join(sorted(url_words(url, lexicons.url_words))),
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from cleaner.rulebook.linemodel import FEATURES, Decision, LineModel, ModelError, model_from_json
 from cleaner.rulebook.rulefile import RuleError
 from cleaner.rulebook.ruleset import load_ruleset, model_file
-from cleaner.stages.linemodel import features, judge, stoplist
+from cleaner.stages.linemodel import PageCues, decide, features, judge, smooth, stoplist, url_words
 from cleaner.stages.pipeline import clean_source
 from cleaner.stages.reading import source_from_text
 from cleaner.stages.render import render
@@ -20,6 +20,7 @@ PAGE = (ROOT / "fixtures" / "model" / "whole-page.txt").read_text(encoding="utf-
 ARTICLE = (ROOT / "fixtures" / "model" / "whole-page.article.txt").read_text(encoding="utf-8").splitlines()
 MENU = PAGE.splitlines()[:13]
 FOOTER = PAGE.splitlines()[-8:]
+CUES = PageCues(stoplist("English"))
 
 
 def toy_model(**decision) -> LineModel:
@@ -27,23 +28,49 @@ def toy_model(**decision) -> LineModel:
     weights, mean = [0.0] * len(FEATURES), [0.0] * len(FEATURES)
     for name, average in (("log_words", 2.0), ("ends_sentence", 0.5)):  # an average line: 6 words, half end a sentence
         weights[FEATURES.index(name)], mean[FEATURES.index(name)] = 2.0, average
-    settings = {"inside": 0.5, "outside": 0.5, "region": 0.5, "min_lines": 4, **decision}
+    settings = {"lean": 0.0, "switch": 1.0, "inside": 0.5, "min_lines": 4, **decision}
     return LineModel(name="toy", version="1", features=FEATURES, mean=tuple(mean),
                      scale=tuple([1.0] * len(FEATURES)), weights=tuple(weights), bias=-1.0,
                      decision=Decision(**settings), path="toy.json")
 
 
 def test_features_give_one_named_column_each():
-    rows = features(["Home", "The council voted on Tuesday to rebuild the wall."], stoplist("English"))
+    rows = features(["Home", "The council voted on Tuesday to rebuild the wall."], CUES)
     assert [len(row) for row in rows] == [len(FEATURES)] * 2
     ends = FEATURES.index("ends_sentence")
     assert (rows[0][ends], rows[1][ends]) == (0.0, 1.0)
     assert rows[1][FEATURES.index("stop_share")] > 0.3  # "on", "to", "the"
 
 
+def test_the_url_spells_the_headline_line_and_keywords_are_flagged(ruleset):
+    url = "https://example.com/news/2024/05/council-votes-to-rebuild-harbour-wall.html"
+    assert url_words(url, ruleset.lexicons.url_words) == {"council", "votes", "rebuild", "harbour", "wall"}
+    cues = PageCues(stoplist("English"), url_words(url, ruleset.lexicons.url_words),
+                    __import__("cleaner.rulebook.lexicons", fromlist=["x"]).any_hint_pattern(ruleset.lexicons.kind_hints))
+    lines = ["Home", "Share on Facebook", "Council votes to rebuild harbour wall", *ARTICLE]
+    rows = features(lines, cues)
+    column = {name: [row[FEATURES.index(name)] for row in rows] for name in ("is_anchor", "after_anchor", "kind_hint")}
+    assert column["is_anchor"][:4] == [0.0, 0.0, 1.0, 0.0] and column["after_anchor"][3] == 1.0
+    assert column["kind_hint"][:3] == [0.0, 1.0, 0.0]
+
+
+def test_smoothing_gives_an_unsure_line_the_class_of_its_neighbours():
+    sure, unsure, boiler = 0.95, 0.3, 0.02
+    assert smooth([sure, sure, unsure, sure, sure], lean=0.0, switch=3.0) == [True] * 5
+    assert smooth([sure, sure, unsure, sure, sure], lean=0.0, switch=0.1) == [True, True, False, True, True]
+    assert smooth([boiler, boiler, sure, sure, boiler], lean=0.0, switch=1.0) == [False, False, True, True, False]
+
+
+def test_the_decision_keeps_one_span_and_takes_only_the_surest_inside_it():
+    decision = Decision(lean=0.0, switch=1.0, inside=0.05, min_lines=0)
+    content = [0.01, 0.99, 0.2, 0.01, 0.99, 0.99, 0.3, 0.02]  # smoothing keeps lines 1, 4 and 5
+    assert decide(decision, content) == [True, False, False, True, False, False, True, True]
+    assert decide(decision, [0.01] * 5) == [False] * 5  # no span found: the rules' word stands
+
+
 def test_toy_model_takes_short_lines_and_says_why():
     lines = ["Home", "World", *ARTICLE, "Privacy policy"]
-    verdicts = judge(toy_model(), lines)
+    verdicts = judge(toy_model(), lines, CUES)
     assert [v.remove for v in verdicts] == [True, True] + [False] * len(ARTICLE) + [True]
     assert verdicts[0].score < 0.5 < verdicts[2].score
     assert "log_words" in verdicts[0].reasons and verdicts[2].reasons == ()
@@ -51,12 +78,12 @@ def test_toy_model_takes_short_lines_and_says_why():
 
 def test_article_text_without_short_lines_is_left_alone():
     lines = ["Home", "World", *ARTICLE, "Privacy policy"]  # 3 short lines of 9
-    assert any(v.remove for v in judge(toy_model(min_short_share=0.3), lines))
-    assert not any(v.remove for v in judge(toy_model(min_short_share=0.4), lines))
+    assert any(v.remove for v in judge(toy_model(min_short_share=0.3), lines, CUES))
+    assert not any(v.remove for v in judge(toy_model(min_short_share=0.4), lines, CUES))
 
 
 def test_a_page_too_short_to_judge_is_left_alone():
-    assert not any(v.remove for v in judge(toy_model(min_lines=10), ["Home", "World", "Sport"]))
+    assert not any(v.remove for v in judge(toy_model(min_lines=10), ["Home", "World", "Sport"], CUES))
 
 
 def test_shipped_model_finds_the_article_of_a_whole_page(ruleset):

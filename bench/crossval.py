@@ -1,0 +1,108 @@
+"""The line model's figures cross-validated by site, end to end: ``python bench/crossval.py DATA... [--field F]``.
+
+Every page is cleaned by cleaner with a line model fitted without its site
+(``--folds`` folds, no site in two), then scored as ``bench/quality.py``
+scores (F1 of 4-token shingles, lost, must-not snippets left, must snippets
+missing), beside the no-cleaning floor and the rules alone, one row per data
+file and page type. The model is fitted as ``cleaner train`` fits it, on the
+same renderings (``--train-field``, repeatable; default the shipped model's
+two), and decides with the shipped model's decision (``rules/models/lines.json``):
+that decision was itself chosen on out-of-fold scores of these pages, so these
+figures are out-of-fold for the weights, not for the three decision settings.
+Needs the ``train`` extra. About 10 minutes on the bench's pages and 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from quality import load, score  # noqa: E402  (bench/quality.py: one scorer for every table)
+
+from cleaner.commands.train import (Page, TrainOptions, fit, folds_by_site, label_lines,  # noqa: E402
+                                    make_model, page_lines, site_of)
+from cleaner.rulebook.ruleset import load_ruleset  # noqa: E402
+from cleaner.stages.document import Source  # noqa: E402
+from cleaner.stages.linemodel import features, page_cues  # noqa: E402
+from cleaner.stages.pipeline import clean_source  # noqa: E402
+
+
+def training_pages(records: list[dict], fields: list[str], ruleset, options: TrainOptions):
+    """(record index, page, feature rows) of every rendering the model trains on."""
+    found = []
+    for index, record in enumerate(records):
+        gold = record.get("gold")
+        if not isinstance(gold, str) or not gold.strip():
+            continue
+        for field in fields:
+            lines = page_lines(record, field, ruleset, options)
+            if lines:
+                page = Page(lines, label_lines(lines, gold), gold, site_of(record.get("url")), field, record.get("url"))
+                found.append((index, page, features(lines, page_cues(lines, page.url, options.languages,
+                                                                       ruleset.lexicons))))
+    return found
+
+
+def cross_validated(records: list[dict], field: str, train_fields: list[str], folds: int) -> list[str]:
+    """Each record's ``field`` cleaned by a model fitted on the other folds' sites."""
+    ruleset = load_ruleset()
+    options = TrainOptions(text_fields=tuple(train_fields))
+    pages = training_pages(records, train_fields, replace(ruleset, model=None), options)
+    site_folds = folds_by_site([page for _, page, _ in pages], folds)
+    fold_of_site = {pages[i][1].site: k for k, fold in enumerate(site_folds) for i in fold}
+    predictions: list[str] = [""] * len(records)
+    for k in range(len(site_folds)):
+        train = [(page, rows) for _, page, rows in pages if fold_of_site[page.site] != k]
+        parts = fit([r for _, rows in train for r in rows], [y for page, _ in train for y in page.labels], options)
+        model = replace(make_model(parts, ruleset.model.decision, options), name=ruleset.model.name,
+                        version=f"cv{k}")
+        rules = replace(ruleset, model=model)
+        for index, record in enumerate(records):
+            if fold_of_site.get(site_of(record.get("url")), k) == k:  # a site no training page has: any fold
+                predictions[index] = clean_source(Source(text=record.get(field) or "", url=record.get("url")),
+                                                  rules).body
+        print(f"fold {k + 1}/{len(site_folds)} done", file=sys.stderr, flush=True)
+    return predictions
+
+
+def rules_only(records: list[dict], field: str) -> list[str]:
+    ruleset = load_ruleset(model=False)
+    return [clean_source(Source(text=r.get(field) or "", url=r.get("url")), ruleset).body for r in records]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", type=Path, nargs="+", help="JSONL(.gz) files of pages with gold text")
+    parser.add_argument("--field", default="dirty_full", help="the rendering cleaned and scored")
+    parser.add_argument("--train-field", action="append", help="renderings the model trains on (repeatable)")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    records, sources = [], []
+    for path in args.data:
+        loaded = load(path)
+        records += loaded
+        sources += [path.name.split(".")[0]] * len(loaded)
+    model = cross_validated(records, args.field, args.train_field or ["dirty_full", "dirty_recall"], args.folds)
+    rules = rules_only(records, args.field)
+    print(f"{args.field}, {args.folds} folds by site\n")
+    print("| set | page type | pages | no cleaning F1 / lost | rules F1 / lost | model (cross-validated) F1 / lost "
+          "| must-not left: none / rules / model | must missing: none / rules / model |")
+    print("| --- | --- | ---: | --- | --- | --- | --- | --- |")
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, record in enumerate(records):
+        groups.setdefault((sources[index], record.get("page_type") or "article"), []).append(index)
+    for (source, page_type), chosen in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1] != "article", g[0][1])):
+        pages = [records[i] for i in chosen]
+        rows = [score(pages, [p.get(args.field) for p in pages]), score(pages, [rules[i] for i in chosen]),
+                score(pages, [model[i] for i in chosen])]
+        snippets = ["resid", "wlost"]
+        cells = [" / ".join(f"{row[key]:.3f}" for row in rows) if key in rows[0] else "" for key in snippets]
+        print(f"| {source} | {page_type} | {len(pages)} | "
+              + " | ".join(f"{row['f1']:.3f} / {row['lost']:.3f}" for row in rows) + f" | {cells[0]} | {cells[1]} |")
+
+
+if __name__ == "__main__":
+    main()
