@@ -95,6 +95,7 @@ def test_no_site_memory_leaves_the_template(tmp_path, ruleset):
 
 
 def test_a_changed_memory_redoes_the_files_of_its_site_only(tmp_path, ruleset):
+    ruleset = replace(ruleset, model=None)  # the memory alone takes the template: its removals change the outputs
     by_site = {site: [r for r in RECORDS if r["id"].startswith(site)] for site in ("site000", "site001")}
     inputs = tmp_path / "in"
     inputs.mkdir()
