@@ -25,14 +25,15 @@ PLACE = ("rel_pos", "log_words_before", "log_words_after", "len_vs_median", "rep
          "log_dist_dense", "in_prose_segment", "short", "one_word", "title_like", "has_date", "has_at", "has_quote")
 RUNS = ("log_run_words", "run_share", "log_run_rank", "in_longest_run", "log_run_lines", "log_dist_longest_run",
         "before_longest_run", "after_longest_run", "longest_run_share")
-ANCHOR = ("url_overlap", "is_anchor", "after_anchor", "log_dist_anchor", "before_anchor", "has_url_words",
-          "kind_hint", "kind_hint_short")
+ANCHOR = ("url_overlap", "is_anchor", "after_anchor", "log_dist_anchor", "before_anchor", "has_url_words")
+KEYWORDS = ("kind_hint", "label", "log_lines_since_label", "labels_before", "labels_after", "log_labels_above",
+            "labels_above_share")
 LISTS = ("log_lines_since_prose", "log_lines_to_prose", "log_prose_gap", "between_prose", "log_prose_words_before",
          "log_prose_words_after", "log_prose_words_around")
 # The names of the columns stages.linemodel.features() computes, in order: the contract with a model file.
 FEATURES = (*OWN, *PLACE,
             *(f"{name}@{offset:+d}" for offset in NEIGHBOURS for name in (*NEIGHBOUR_COLUMNS, "present")),
-            *RUNS, *ANCHOR, *LISTS)
+            *RUNS, *ANCHOR, *KEYWORDS, *LISTS)
 
 
 DECISION_KEYS = ("lean", "switch", "inside", "min_lines", "min_short_share")

@@ -5,9 +5,10 @@ no phrase list names (menus, teasers, link lists, footers, comment threads).
 Each kept line gets features of its own (length, sentence end, capitals,
 digits, stopwords of the page's language), of where it sits (position, the
 page's longest run of long lines, its densest run of prose, the line its URL
-spells, the prose lines around a list), of its neighbours and of the
-``kind-hints`` keywords it holds; a logistic regression (rulebook.linemodel:
-plain data) turns them into a content probability.
+spells, the prose lines around a list), of its neighbours, of the
+``kind-hints`` keywords it holds and of the short labels holding one around
+it ("Comments", "Related"); a logistic regression (rulebook.linemodel: plain
+data) turns them into a content probability.
 
 The decision reads the page as jusText does, and as one article: two-state
 smoothing (a Viterbi pass: a line changes class only when its score pays for
@@ -57,6 +58,7 @@ RUN_WORDS = 6  # lines this long, one after the other, make a run
 LANGUAGE_SAMPLE = 400  # lines read to choose the page's language
 ANCHOR_OVERLAP = 0.5  # the line holding this share of the URL's words (the most of any line) is the headline
 SHORT_WORDS = 8  # a keyword in a line shorter than this is a label rather than a sentence's word
+LABEL_WINDOW = 10  # lines before and after a line whose labels it counts
 LIST_GAP = 12  # at most this many lines between two prose lines make a list inside the article
 PROSE_REACH = 20  # lines before and after a line whose prose words it counts
 _PATH_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -197,19 +199,39 @@ def url_words(url: str | None, skip: Words) -> frozenset[str]:
     return frozenset(word.casefold() for word in _PATH_WORD.findall(path)) - frozenset(skip)
 
 
-def _anchor(lines: Sequence[str], folded: list[list[str]], words: list[int], cues: PageCues) -> list[list[float]]:
-    """The line the URL spells (most news URLs carry the headline) and where each line sits from it; keywords."""
+def _anchor(folded: list[list[str]], cues: PageCues) -> list[list[float]]:
+    """The line the URL spells (most news URLs carry the headline) and where each line sits from it."""
     total = len(cues.url_words)
-    overlap = [len(cues.url_words.intersection(tokens)) / total for tokens in folded] if total else [0.0] * len(lines)
-    anchor = max(range(len(lines)), key=overlap.__getitem__)
+    overlap = [len(cues.url_words.intersection(tokens)) / total for tokens in folded] if total else [0.0] * len(folded)
+    anchor = max(range(len(folded)), key=overlap.__getitem__)
     found = overlap[anchor] >= ANCHOR_OVERLAP
+    return [[share, float(found and index == anchor), float(found and index > anchor),
+             math.log1p(abs(index - anchor)) if found else 0.0, float(found and index < anchor), float(total > 0)]
+            for index, share in enumerate(overlap)]
+
+
+def _keywords(lines: Sequence[str], words: list[int], cues: PageCues) -> list[list[float]]:
+    """``kind-hints`` keywords in a line, and the labels around it ("Comments", "Related", "Share").
+
+    A label is a short line with a keyword; the article's end is mostly
+    where they start: what follows one is the comment thread or the teasers.
+    """
     hints = cues.hints
-    rows = []
-    for index, (text, share, n) in enumerate(zip(lines, overlap, words)):
-        hint = float(hints is not None and hints.search(text) is not None)
-        rows.append([share, float(found and index == anchor), float(found and index > anchor),
-                     math.log1p(abs(index - anchor)) if found else 0.0, float(found and index < anchor),
-                     float(total > 0), hint, hint * (n < SHORT_WORDS)])
+    hint = [float(hints is not None and hints.search(text) is not None) for text in lines]
+    label = [h * (n < SHORT_WORDS) for h, n in zip(hint, words)]
+    prefix = [0.0]
+    for value in label:
+        prefix.append(prefix[-1] + value)
+    total, everywhere = len(lines), prefix[-1] or 1.0
+    rows, last = [], None
+    for index in range(total):
+        above = prefix[index]
+        rows.append([hint[index], label[index], math.log1p(index - last if last is not None else 99),
+                     above - prefix[max(0, index - LABEL_WINDOW)],
+                     prefix[min(total, index + LABEL_WINDOW + 1)] - prefix[index + 1], math.log1p(above),
+                     above / everywhere])
+        if label[index]:
+            last = index
     return rows
 
 
@@ -250,9 +272,9 @@ def features(lines: Sequence[str], cues: PageCues) -> list[list[float]]:
     own = [_own(*line, cues.stopwords) for line in zip(lines, casefolded, folded)]
     words = [text.count(" ") + 1 for text in lines]
     prose = [n if row[2] and n >= PROSE_WORDS else 0 for row, n in zip(own, words)]
-    return [a + b + c + d + e + f for a, b, c, d, e, f in
+    return [a + b + c + d + e + f + g for a, b, c, d, e, f, g in
             zip(own, _place(lines, casefolded, own, words, prose), _neighbours(own), _runs(words),
-                _anchor(lines, folded, words, cues), _lists(prose))]
+                _anchor(folded, cues), _keywords(lines, words, cues), _lists(prose))]
 
 
 @lru_cache(maxsize=None)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cleaner.rulebook.lexicons import any_hint_pattern
 from cleaner.rulebook.linemodel import FEATURES, Decision, LineModel, ModelError, model_from_json
 from cleaner.rulebook.rulefile import RuleError
 from cleaner.rulebook.ruleset import load_ruleset, model_file
@@ -46,12 +47,14 @@ def test_the_url_spells_the_headline_line_and_keywords_are_flagged(ruleset):
     url = "https://example.com/news/2024/05/council-votes-to-rebuild-harbour-wall.html"
     assert url_words(url, ruleset.lexicons.url_words) == {"council", "votes", "rebuild", "harbour", "wall"}
     cues = PageCues(stoplist("English"), url_words(url, ruleset.lexicons.url_words),
-                    __import__("cleaner.rulebook.lexicons", fromlist=["x"]).any_hint_pattern(ruleset.lexicons.kind_hints))
+                    any_hint_pattern(ruleset.lexicons.kind_hints))
     lines = ["Home", "Share on Facebook", "Council votes to rebuild harbour wall", *ARTICLE]
     rows = features(lines, cues)
-    column = {name: [row[FEATURES.index(name)] for row in rows] for name in ("is_anchor", "after_anchor", "kind_hint")}
+    column = {name: [row[FEATURES.index(name)] for row in rows]
+              for name in ("is_anchor", "after_anchor", "kind_hint", "label", "labels_before")}
     assert column["is_anchor"][:4] == [0.0, 0.0, 1.0, 0.0] and column["after_anchor"][3] == 1.0
-    assert column["kind_hint"][:3] == [0.0, 1.0, 0.0]
+    assert column["kind_hint"][:3] == [0.0, 1.0, 0.0] and column["label"][:3] == [0.0, 1.0, 0.0]
+    assert column["labels_before"][:4] == [0.0, 0.0, 1.0, 1.0]  # the lines after "Share on Facebook" see it
 
 
 def test_smoothing_gives_an_unsure_line_the_class_of_its_neighbours():
