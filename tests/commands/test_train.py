@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cleaner.rulebook.linemodel import FEATURES
 from cleaner.rulebook.ruleset import load_ruleset
-from cleaner.commands.train import Page, folds_by_site, label_lines
+from cleaner.commands.train import Page, TrainOptions, choose_decision, folds_by_site, label_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "fixtures" / "train" / "pages.jsonl"
@@ -27,6 +27,29 @@ def test_no_site_sits_in_two_folds():
     sites = [{pages[i].site for i in fold} for fold in folds]
     assert sorted(i for fold in folds for i in fold) == list(range(len(pages)))
     assert all(not (a & b) for n, a in enumerate(sites) for b in sites[n + 1:])
+
+
+def _page(field: str, site: str, gold_last: bool) -> tuple[Page, list[float]]:
+    """A page of menus and four gold sentences, with scores; ``gold_last``: a gold sentence scored as menu, at the end."""
+    story = ["The council voted on Tuesday to rebuild the harbour wall.", "Work starts in autumn and lasts two years.",
+             "Residents packed the gallery and applauded the result.", "Fishing boats will moor elsewhere meanwhile."]
+    menu = ["Home", "World", "Sport", "Weather"]
+    lines = menu + story[:3] + menu + story[3:] if gold_last else menu + story + menu
+    scores = [0.99 if line in story else 0.01 for line in lines]
+    if gold_last:
+        scores[-1] = 0.001
+    return Page(lines, [int(line in story) for line in lines], "\n".join(story), site, field), scores
+
+
+def test_the_decision_may_not_lose_on_one_rendering_what_the_pooled_figure_hides():
+    gains = [_page("full", f"s{n}.example", gold_last=False) for n in range(20)]
+    losses = [_page("recall", "t.example", gold_last=True)]
+    options = TrainOptions(max_lost=0.02, min_lines=8)
+    chosen, _, _ = choose_decision([p for p, _ in gains], [s for _, s in gains], options)
+    assert chosen.lean < 50  # alone, the gains are taken
+    pages = [p for p, _ in gains + losses]
+    chosen, figures, floor = choose_decision(pages, [s for _, s in gains + losses], options)
+    assert chosen.lean == 50 and figures == floor  # pooled lost is .0125, but "recall" would lose a quarter
 
 
 def _train(out: Path) -> subprocess.CompletedProcess:
