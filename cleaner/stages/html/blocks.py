@@ -5,7 +5,7 @@ recall (its fallback cascade, comments kept apart) and readability-lxml
 disagree most on pages that are not plain news articles. So the pruned tree
 is cut into blocks (one per paragraph, heading, list item, table row), each
 candidate's text is aligned to those blocks (the 3-token run match that
-labels training lines), and the block model (rulebook.blockmodel: plain data)
+also labels training blocks against the gold), and the block model (rulebook.blockmodel: plain data)
 scores each block a candidate holds from its DOM features: tag, heading
 level, list and table context, link density, class/id tokens of its
 ancestors (comment, share, related, footer, nav ...), depth, position, text
@@ -122,7 +122,7 @@ class _Walker:
             elif tag == _ROW or tag in _BLOCK:
                 self.flush(ctx)
                 self.walk_block(child, tag, ctx)
-                self.flush(ctx if tag != _ROW else ctx)
+                self.flush(ctx)
             elif tag == "br":
                 self.flush(ctx)
             else:
