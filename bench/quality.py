@@ -3,13 +3,15 @@
 Usage::
 
     python bench/quality.py DATA.jsonl.gz [--types article,forum] [--by-type] [--gold-hits] [--ftr]
+                            [--cross-validated [--cv-cache FILE]] [--html-only]
 
 DATA holds one JSON record per page with ``url``, ``html``, ``gold`` (the
 human-written article body) and the text renderings ``dirty_full`` and
 ``dirty_recall`` (see the data set's README). Rows:
 
 - ``trafilatura.extract(html)``: bare, its defaults;
-- ``cleaner html``: cleaner on the HTML (DOM rules, trafilatura, text rules);
+- ``cleaner html``: cleaner on the HTML (DOM rules, candidates judged by the block model, text rules);
+- ``cleaner html, no block model``: the same with trafilatura's text alone (``--no-model``'s HTML stage);
 - ``cleaner text dirty_full`` / ``dirty_recall``: text mode on the renderings;
 - ``no cleaning dirty_full`` / ``dirty_recall``: the renderings as they are;
 - ``... no model``: the same text mode with the line model off (the rules alone).
@@ -30,6 +32,13 @@ tokens survive in the prediction.
 files (``rules/ftr``), over all pages and over the pages whose host has an
 imported file in the ftr index: all of them, and those where it is the file
 the lookup picks (a hand-written ``rules/sites`` file wins over it).
+
+``--cross-validated`` runs ``cleaner html`` with, for each page, a block
+model fitted without the page's site (5 folds by site over the files the
+shipped model was trained on, found beside DATA and checked by their
+sha256; the shipped thresholds): figures of pages no model saw. A page of a
+site outside that data gets the shipped model. ``--cv-cache FILE`` keeps the
+fold models between runs.
 
 ``--gold-hits`` also lists every gold line that the text rules remove or
 change when run over the gold text itself: each is a rule hitting real prose.
@@ -116,8 +125,8 @@ def load(path: Path) -> list[dict]:
         return [json.loads(line) for line in stream if line.strip()]
 
 
-def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
-    """Name -> page -> predicted text, in table order."""
+def systems(ruleset, folds: Callable[[dict], object] | None = None) -> dict[str, Callable[[dict], str | None]]:
+    """Name -> page -> predicted text, in table order; ``folds``: page -> the block model of its fold."""
     from dataclasses import replace
 
     import trafilatura
@@ -126,9 +135,12 @@ def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
     from cleaner.stages.pipeline import clean_source
 
     rules_only = replace(ruleset, model=None)
+    no_blocks = replace(ruleset, blocks=None)
 
-    def clean_html(page: dict) -> str:
-        return clean_source(Source(text="", html=page["html"], url=page["url"]), ruleset).body
+    def clean_html(page: dict, rules=ruleset) -> str:
+        if folds is not None and rules is ruleset:
+            rules = replace(ruleset, blocks=folds(page))
+        return clean_source(Source(text="", html=page["html"], url=page["url"]), rules).body
 
     def clean_text(field: str, rules=ruleset) -> Callable[[dict], str]:
         return lambda page: clean_source(Source(text=page[field] or "", url=page["url"]), rules).body
@@ -136,6 +148,7 @@ def systems(ruleset) -> dict[str, Callable[[dict], str | None]]:
     return {
         "trafilatura.extract(html)": lambda page: trafilatura.extract(page["html"]),
         "cleaner html": clean_html,
+        "cleaner html, no block model": lambda page: clean_html(page, no_blocks),
         "cleaner text dirty_full": clean_text("dirty_full"),
         "cleaner text dirty_full, no model": clean_text("dirty_full", rules_only),
         "no cleaning dirty_full": lambda page: page["dirty_full"],
@@ -186,6 +199,34 @@ def ftr_rows(pages: list[dict], ruleset) -> str:
     return "\n".join(lines)
 
 
+def fold_lookup(data: Path, ruleset, cache: Path | None) -> Callable[[dict], object]:
+    """page -> the block model fitted without the page's site (see ``--cross-validated``)."""
+    import hashlib
+    from dataclasses import replace
+
+    from cleaner.commands.train import TrainOptions, fold_models, load_block_pages, site_of
+    from cleaner.rulebook.blockmodel import block_model_from_json
+
+    shipped = ruleset.blocks
+    files = [data.parent / entry["file"] for entry in shipped.training["data"]]
+    for path, entry in zip(files, shipped.training["data"]):
+        if hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            raise SystemExit(f"{path}: not the file the shipped block model was trained on")
+    key = hashlib.sha256(json.dumps([shipped.training["data"], shipped.mean, shipped.weights]).encode()).hexdigest()
+    if cache is not None and cache.is_file() and json.loads(cache.read_text())["key"] == key:
+        stored = json.loads(cache.read_text())["folds"]
+    else:
+        options = TrainOptions(folds=shipped.training["options"]["folds"], seed=shipped.training["options"]["seed"],
+                               c=shipped.training["options"]["C"])
+        pages = load_block_pages(files, replace(ruleset, model=None, blocks=None), options)
+        stored = [{"sites": sorted({pages[i].site for i in fold}), "model": model.to_json()}
+                  for fold, model in fold_models(pages, options, shipped.inside, shipped.outside)]
+        if cache is not None:
+            cache.write_text(json.dumps({"key": key, "folds": stored}))
+    by_site = {site: block_model_from_json(entry["model"], "fold") for entry in stored for site in entry["sites"]}
+    return lambda page: by_site.get(site_of(page["url"]), shipped)
+
+
 def gold_hits(pages: Iterable[dict], ruleset) -> list[tuple[str, str, str]]:
     """(page id, rule id, gold line) for every gold line the text rules remove or change."""
     from cleaner.stages.document import Source
@@ -207,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ftr", action="store_true", help="also compare cleaner html with and without rules/ftr")
     parser.add_argument("--types", help="only pages of these page_type values (comma-separated)")
     parser.add_argument("--by-type", action="store_true", help="one table per page_type, then all pages")
+    parser.add_argument("--cross-validated", action="store_true",
+                        help="cleaner html with block models fitted without each page's site")
+    parser.add_argument("--cv-cache", type=Path, help="keep the fold models of --cross-validated in this file")
+    parser.add_argument("--html-only", action="store_true", help="only the rows on the html field")
     args = parser.parse_args(argv)
     from cleaner.rulebook.ruleset import load_ruleset
 
@@ -215,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.types:
         pages = [p for p in pages if p.get("page_type", "article") in args.types.split(",")]
     predicted, seconds = {}, {}
-    for name, system in systems(ruleset).items():
+    folds = fold_lookup(args.data, ruleset, args.cv_cache) if args.cross_validated else None
+    chosen_systems = {name: system for name, system in systems(ruleset, folds).items()
+                      if not args.html_only or "html" in name}
+    for name, system in chosen_systems.items():
         start = time.perf_counter()
         predicted[name] = [system(page) for page in pages]
         seconds[name] = time.perf_counter() - start

@@ -194,7 +194,8 @@ def folds_by_site(pages: Sequence[Page], k: int) -> list[list[int]]:
     return [fold for fold in folds if fold]
 
 
-def fit(rows: list[list[float]], labels: list[int], options: TrainOptions) -> tuple[list, list, list, float]:
+def fit(rows: list[list[float]], labels: list[int], options: TrainOptions,
+        sample_weights: list[float] | None = None) -> tuple[list, list, list, float]:
     """Means, scales, weights (on standardised features) and bias of a logistic regression."""
     import numpy as np  # the train extra
     from sklearn.linear_model import LogisticRegression
@@ -203,7 +204,7 @@ def fit(rows: list[list[float]], labels: list[int], options: TrainOptions) -> tu
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales = np.where(scales > 0, scales, 1.0)
     learner = LogisticRegression(C=options.c, max_iter=5000, random_state=options.seed)
-    learner.fit((x - means) / scales, np.asarray(labels))
+    learner.fit((x - means) / scales, np.asarray(labels), sample_weight=sample_weights)
     return list(map(float, means)), list(map(float, scales)), list(map(float, learner.coef_[0])), \
         float(learner.intercept_[0])
 
@@ -319,20 +320,187 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
     return make_model(parts, decision, options, training)
 
 
-def write_model(model: LineModel, path: Path) -> None:
+def write_model(model, path: Path) -> None:
+    """A line or block model's JSON file, written atomically."""
     from ..atomic import write_atomic
 
     write_atomic(path, json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n")
 
 
-def main_command(paths: Sequence[Path], output: Path, ruleset: RuleSet, options: TrainOptions) -> int:
-    """Train and write the model; 0, or 2 with one line on stderr."""
+def main_command(paths: Sequence[Path], output: Path, ruleset: RuleSet, options: TrainOptions,
+                 html: bool = False) -> int:
+    """Train and write the line model (``html``: the block model); 0, or 2 with one line on stderr."""
     command = "cleaner train " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "cleaner train"
+    learn = train_blocks if html else train
     try:
-        model = train(paths, ruleset, options, command, log=lambda m: print(m, file=sys.stderr))
+        model = learn(paths, ruleset, options, command, log=lambda m: print(m, file=sys.stderr))
     except TrainError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     write_model(model, output)
     print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+# ``cleaner train --html``: the block model of the HTML stage (stages/html/blocks.py), on records with raw HTML.
+GRID_BLOCK_INSIDE = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+GRID_BLOCK_OUTSIDE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+
+
+@dataclass
+class BlockPage:
+    """One HTML page as the block model sees it: its blocks' texts, which it judges, their rows and labels."""
+
+    texts: list[str]
+    judged: list[int]  # indexes of the blocks some candidate holds: the ones the model decides
+    recall: list[bool]  # whether the recall candidate holds each block (the decision's inside)
+    rows: list[list[float]]  # of the judged blocks
+    labels: list[int]  # of the judged blocks
+    gold: str
+    site: str
+    group: str  # the record's page type, or the file's name: figures are reported per group
+
+    @property
+    def lines(self) -> list[str]:  # what Scorer reads
+        return self.texts
+
+
+def load_block_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions,
+                     log=lambda message: None) -> list[BlockPage]:
+    """Every record with HTML and gold text as a training page of blocks, labelled by the gold text."""
+    from ..stages.html.blocks import held_by
+    from ..stages.pipeline import html_blocks
+
+    pages = []
+    for path in paths:
+        for record in read_records(path):
+            gold, html, url = record.get(options.gold_field), record.get(options.html_field), record.get(options.url_field)
+            if not isinstance(gold, str) or not gold.strip() or not isinstance(html, str):
+                continue
+            found = html_blocks(Source(text="", html=html, url=url if isinstance(url, str) else None), ruleset)
+            if found is None or not found.blocks:
+                continue
+            texts = [block.text for block in found.blocks]
+            labels = held_by(texts, gold)
+            group = f"{path.name.split('.')[0]}:{record.get('page_type', 'article')}"
+            pages.append(BlockPage(texts, found.judged, found.held["recall"], found.rows,
+                                   [int(labels[i]) for i in found.judged], gold, site_of(url), group))
+            if len(pages) % 200 == 0:
+                log(f"{len(pages)} pages read")
+    return pages
+
+
+def fold_models(pages: Sequence[BlockPage], options: TrainOptions, inside: float = 0.5,
+                outside: float = 0.5) -> list[tuple[list[int], Any]]:
+    """For each fold by site, its pages' indexes and a block model fitted on the other folds' pages.
+
+    What the out-of-fold scores come from, and what bench/quality.py runs the
+    whole pipeline with, so that its figures are of pages no model saw.
+    """
+    from ..rulebook.blockmodel import BlockModel
+
+    found = []
+    for fold in folds_by_site(pages, options.folds):
+        held = set(fold)
+        train_ = [pages[i] for i in range(len(pages)) if i not in held]
+        if not train_:
+            raise TrainError("cross-validation needs pages of at least two sites")
+        means, scales, weights, bias = _fit_blocks(train_, options)
+        found.append((fold, BlockModel("blocks", "cv", tuple(means), tuple(scales), tuple(weights), bias,
+                                       inside, outside)))
+    return found
+
+
+def _block_scores(pages: Sequence[BlockPage], options: TrainOptions) -> list[list[float]]:
+    """Each page's judged-block scores from a model fitted without its site (folds by site)."""
+    found: list[list[float]] = [[] for _ in pages]
+    for fold, model in fold_models(pages, options):
+        for i in fold:
+            found[i] = [model.score(row) for row in pages[i].rows]
+    return found
+
+
+def _fit_blocks(pages: Sequence[BlockPage], options: TrainOptions) -> tuple[list, list, list, float]:
+    """The logistic regression on the pages' judged blocks, each page weighing the same in all.
+
+    Unweighted, a forum thread or a listing of 500 blocks outweighs a dozen
+    news articles, and the model learns their layouts at the articles' cost.
+    """
+    return fit([r for page in pages for r in page.rows], [y for page in pages for y in page.labels], options,
+               [1.0 / len(page.rows) for page in pages for _ in page.rows])
+
+
+def _block_kept(pages: Sequence[BlockPage], scores: Sequence[list[float]], inside: float,
+                outside: float) -> list[list[bool]]:
+    """What the judge keeps of each page's blocks at these thresholds (as stages.html.blocks.judged_text)."""
+    kept = []
+    for page, page_scores in zip(pages, scores):
+        keep = [False] * len(page.texts)
+        for index, score in zip(page.judged, page_scores):
+            keep[index] = score >= (inside if page.recall[index] else outside)
+        kept.append(keep)
+    return kept
+
+
+def _block_figures(pages: Sequence[BlockPage], kept: Sequence[list[bool]],
+                   floor: Sequence[list[bool]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures per group of pages: the model's and the floor's (the recall candidate's blocks alone)."""
+    result = {}
+    for group in sorted({page.group for page in pages}):
+        chosen = [i for i, page in enumerate(pages) if page.group == group]
+        scorer = Scorer([pages[i] for i in chosen])
+        result[group] = {"model": scorer.figures([kept[i] for i in chosen]),
+                         "recall candidate": scorer.figures([floor[i] for i in chosen])}
+    return result
+
+
+def train_blocks(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, command: str,
+                 log=lambda message: None):
+    """Fit, cross-validate and describe the block model (see stages/html/blocks.py).
+
+    Labels: a judged block is content when the gold text holds it (the same
+    3-token-run alignment as the candidates'). Out-of-fold scores (no site in
+    two folds) choose the two thresholds: the best F1 over all pages whose
+    lost stays within ``max_lost`` of keeping the recall candidate's blocks.
+    """
+    from ..rulebook.blockmodel import BlockModel
+
+    try:
+        import sklearn  # noqa: F401  (fail before the slow part)
+    except ImportError:
+        raise TrainError(f"cleaner train needs scikit-learn, which is not installed: {INSTALL}") from None
+    pages = load_block_pages(paths, ruleset, options, log)
+    if len({page.site for page in pages}) < 2:
+        raise TrainError("training needs HTML pages with gold text from at least two sites")
+    if len({label for page in pages for label in page.labels}) < 2:
+        raise TrainError("training needs judged blocks of both kinds: some the gold text holds, some it does not")
+    log(f"{len(pages)} pages of {len({p.site for p in pages})} sites, {sum(len(p.rows) for p in pages)} judged blocks")
+    oof = _block_scores(pages, options)
+    scorer = Scorer(pages)
+    floor_kept = _block_kept(pages, oof, 0.0, 2.0)
+    floor = scorer.figures(floor_kept)
+    best = (0.0, 2.0, floor)
+    for inside in GRID_BLOCK_INSIDE:
+        for outside in GRID_BLOCK_OUTSIDE:
+            result = scorer.figures(_block_kept(pages, oof, inside, outside))
+            if result["lost"] <= floor["lost"] + options.max_lost and result["F1"] > best[2]["F1"]:
+                best = (inside, outside, result)
+    inside, outside, chosen = best
+    log(f"inside {inside}, outside {outside}: cross-validated {chosen} (recall candidate alone: {floor})")
+    means, scales, weights, bias = _fit_blocks(pages, options)
+    training = {
+        "command": command,
+        "data": [{"file": path.name, "sha256": _digest(path)} for path in paths],
+        "pages": len(pages), "sites": len({page.site for page in pages}),
+        "blocks": sum(len(page.rows) for page in pages),
+        "options": {"gold_field": options.gold_field, "html_field": options.html_field, "folds": options.folds,
+                    "seed": options.seed, "C": options.c, "max_lost": options.max_lost},
+        "labels": "a block is content when most of its tokens sit in 3-token runs of the gold text",
+        "weights": "each page weighs the same: a block weighs 1 / the page's judged blocks",
+        "cross_validated": {"how": f"{options.folds} folds by site; the thresholds chosen on these out-of-fold "
+                                   "scores; figures of the judged blocks (before the text stage)",
+                            "all": {"model": chosen, "recall candidate": floor},
+                            **_block_figures(pages, _block_kept(pages, oof, inside, outside), floor_kept)},
+    }
+    return BlockModel(name="blocks", version=options.version, mean=tuple(means), scale=tuple(scales),
+                      weights=tuple(weights), bias=bias, inside=inside, outside=outside, training=training)

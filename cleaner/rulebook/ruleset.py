@@ -19,6 +19,7 @@ from typing import Iterable
 from .cache import cached
 from .index import DomainIndex, load_index
 from .lexicons import Lexicons, lexicon_files, load_lexicons
+from .blockmodel import BLOCK_MODEL_FILE, BlockModel, load_block_model
 from .linemodel import MODEL_FILE, LineModel, ModelError, load_model
 from .rulefile import Rule, RuleError, RuleFile, load_rule_file
 
@@ -44,6 +45,7 @@ class RuleSet:
     digest: str = ""  # changes whenever any rule file changes: part of the resume key
     ftr_dir: str | None = None  # imported FiveFilters files, the fallback when no loaded file matches
     model: LineModel | None = None  # the line model judging what the rules kept (None: switched off)
+    blocks: BlockModel | None = None  # the HTML judge deciding each candidate block (None: trafilatura alone)
     excluded_kinds: frozenset[str] = frozenset()  # rules of these kinds are left out of every file (without_kinds)
 
     def site_for_host(self, host: str, *, imported: bool = True) -> tuple[RuleFile, str] | None:
@@ -164,28 +166,29 @@ def build_ruleset(entries: list[tuple[RuleFile, int]], lexicons: Lexicons, *, si
     )
 
 
-def model_file(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True) -> Path | None:
-    """The line model to use: ``models/lines.json`` of the last folder that has one (yours over shipped)."""
+def model_file(user_dirs: Iterable[str | Path] = (), *, shipped: bool = True, name: Path = MODEL_FILE) -> Path | None:
+    """The model to use: ``name`` (``models/lines.json``) of the last folder that has one (yours over shipped)."""
     folders = [*([shipped_rules_dir()] if shipped else []), *map(Path, user_dirs)]
-    found = [folder / MODEL_FILE for folder in folders if (folder / MODEL_FILE).is_file()]
+    found = [folder / name for folder in folders if (folder / name).is_file()]
     return found[-1] if found else None
 
 
-def _with_model(ruleset: RuleSet, path: Path) -> RuleSet:
-    """The rule set with its model; a model that cannot be used is a RuleError, like a broken rule file."""
+def _with_model(ruleset: RuleSet, path: Path, field: str = "model") -> RuleSet:
+    """The rule set with its line (or ``field="blocks"``: block) model; one that cannot be used is a RuleError."""
     try:
-        model = load_model(path)
+        model = load_model(path) if field == "model" else load_block_model(path)
     except ModelError as error:
         raise RuleError(path, None, str(error).removeprefix(f"{path}: ")) from None
-    digest = hashlib.sha256(f"{ruleset.digest}|model\n".encode() + path.read_bytes()).hexdigest()
-    return replace(ruleset, model=model, digest=digest)
+    digest = hashlib.sha256(f"{ruleset.digest}|{field}\n".encode() + path.read_bytes()).hexdigest()
+    return replace(ruleset, **{field: model}, digest=digest)
 
 
 def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = True, shipped: bool = True,
                  model: bool = True) -> RuleSet:
     """Load the shipped rules, the user's folders and the line model. Raises RuleError on the first bad file.
 
-    ``model=False`` (``--no-model``) leaves the line model out: the rules alone decide.
+    ``model=False`` (``--no-model``) leaves the line model and the block model out: the rules (and, for HTML,
+    trafilatura alone) decide.
 
     Goes through the compiled-rules cache (rulecache): unchanged rule files are
     not parsed and validated again, which keeps ``cleaner check`` fast. The
@@ -198,6 +201,7 @@ def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = Tru
     ftr_index = shipped_rules_dir() / "ftr" / "index.json"
     use_ftr = shipped and site_rules and ftr_index.is_file()
     model_path = model_file(user_dirs, shipped=shipped) if model else None
+    blocks_path = model_file(user_dirs, shipped=shipped, name=BLOCK_MODEL_FILE) if model else None
 
     def build() -> RuleSet:
         entries = [(load_rule_file(path, name), rank) for path, name, rank in found]
@@ -206,8 +210,10 @@ def load_ruleset(user_dirs: Iterable[str | Path] = (), *, site_rules: bool = Tru
             index = load_index(ftr_index.parent)
             digest = hashlib.sha256(f"{ruleset.digest}|{index.digest}".encode()).hexdigest()
             ruleset = replace(ruleset, ftr_dir=str(ftr_index.parent), digest=digest)
-        return _with_model(ruleset, model_path) if model_path else ruleset
+        ruleset = _with_model(ruleset, model_path) if model_path else ruleset
+        return _with_model(ruleset, blocks_path, "blocks") if blocks_path else ruleset
 
     keys = (found + lexicons + ([(ftr_index, "ftr/index", 0)] if use_ftr else [])
-            + ([(model_path, "models/lines", 0)] if model_path else []))
+            + ([(model_path, "models/lines", 0)] if model_path else [])
+            + ([(blocks_path, "models/blocks", 0)] if blocks_path else []))
     return cached(keys, site_rules, build, expected=RuleSet)

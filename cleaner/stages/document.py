@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("ok", "not_found", "empty", "paywalled")
+HEADING, ITEM = "## ", "- "  # a heading's and a list item's prefix in a body from HTML (markdown; txt drops them)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Document:
     text_field: str = "text"
     text_seen: str = ""  # the text the text stage read (for HTML: the extraction), which explain pairs lines with
     first_line: int = 1  # the input's line number of text_seen's first line
+    structured: bool = False  # the body's "## " headings and "- " items are the HTML stage's markup (txt drops it)
 
     @property
     def status(self) -> str:

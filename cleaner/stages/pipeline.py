@@ -24,7 +24,7 @@ from .sitememory import PageSignature, SiteMemory, signature
 from .text import CutBudget, Line, assemble, classify, could_match, drop_duplicates, looks_like_prose, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .html import Extraction
+    from .html import Extraction, PageBlocks
 
 SETTLE_PASSES = 4  # rule passes over what is left after the first; see settle()
 STUB_WORDS = 80  # a body shorter than this next to a paywall prompt is a paywall stub
@@ -113,10 +113,21 @@ def html_stage(source: Source, ruleset: RuleSet) -> tuple[Source, Extraction]:
 
     sites = [m.file for m in match_sites(ruleset, source.url, "")]
     generic = [f for f in ruleset.files if not f.is_site]
-    extraction = extract_html(source.html or "", html_files(generic, sites), ruleset.lexicons, source.url)
+    extraction = extract_html(source.html or "", html_files(generic, sites), ruleset.lexicons, source.url,
+                              blocks=ruleset.blocks)
     sha256 = source.sha256 or hashlib.sha256((source.html or "").encode("utf-8", "surrogatepass")).hexdigest()
     return replace(source, text=extraction.text, html=None, sha256=sha256,
                    html_metadata={**extraction.metadata, **source.html_metadata}), extraction
+
+
+def html_blocks(source: Source, ruleset: RuleSet) -> PageBlocks | None:
+    """An HTML source's blocks as the block model judges them (after the DOM rules): what ``cleaner train --html``
+    labels and fits; None when the markup makes no tree."""
+    from .html import html_files, page_blocks
+
+    sites = [m.file for m in match_sites(ruleset, source.url, "")]
+    generic = [f for f in ruleset.files if not f.is_site]
+    return page_blocks(source.html or "", html_files(generic, sites), source.url)
 
 
 def _provenance(metadata: dict[str, Any], html_keys: set[str]) -> dict[str, str]:
@@ -236,4 +247,5 @@ def clean_source(source: Source, ruleset: RuleSet, memory: SiteMemory | None = N
     matched = [f"{m.file.name} ({m.reason})" for m in sites]
     return Document(body=body, metadata=ordered, removals=removals, warnings=warnings, sites=matched, site=site,
                     dom_removals=list(extraction.removals) if extraction else [], record=source.record,
-                    text_field=source.text_field, text_seen=source.text, first_line=source.first_line)
+                    text_field=source.text_field, text_seen=source.text, first_line=source.first_line,
+                    structured=extraction is not None and ruleset.blocks is not None)

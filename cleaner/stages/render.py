@@ -1,14 +1,28 @@
-"""Document -> bytes of one output format: md (front matter + body), json, jsonl, txt."""
+"""Document -> bytes of one output format: md (front matter + body), json, jsonl, txt.
+
+A body from HTML keeps the page's structure as markdown: ``## `` before a
+heading, ``- `` before a list item, table rows as ``| a | b |``. md, json and
+jsonl carry it as it is (as trafilatura's markdown output would); txt drops
+the heading and list prefixes and keeps the rows. A text input's body is
+written as it was cleaned in every format.
+"""
 from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .document import Document
+from .document import HEADING, ITEM, Document
 
 FORMATS = {"md": ".md", "json": ".json", "jsonl": ".jsonl", "txt": ".txt"}
+_MARKUP = re.compile(f"^(?:{re.escape(HEADING)}|{re.escape(ITEM)})", re.MULTILINE)
+
+
+def plain(document: Document) -> str:
+    """The body without the markdown prefixes the HTML stage gave its headings and list items."""
+    return _MARKUP.sub("", document.body) if document.structured else document.body
 
 
 def _yaml_dump(data: dict[str, Any]) -> str:
@@ -77,5 +91,5 @@ def render(document: Document, fmt: str, fields: RecordFields = RecordFields()) 
     if fmt == "jsonl":
         return json.dumps(as_record(document), ensure_ascii=False) + "\n"
     if fmt == "txt":
-        return document.body + "\n"
+        return plain(document) + "\n"
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

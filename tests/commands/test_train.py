@@ -82,3 +82,43 @@ def test_train_without_gold_pages_of_two_sites_fails_in_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == "error: training needs pages with gold text from at least two sites"
     assert not (tmp_path / "m.json").exists()
+
+
+HTML_PAGES = ROOT / "fixtures" / "train" / "html-pages.jsonl"
+
+
+def _train_html(out: Path, pages: Path = HTML_PAGES) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cleaner", "train", "--html", str(pages), "-o", str(out),
+                           "--folds", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_train_html_writes_a_block_model_that_cleaning_loads(tmp_path):
+    from cleaner.rulebook.blockmodel import BLOCK_FEATURES
+
+    model_path = tmp_path / "rules" / "models" / "blocks.json"
+    model_path.parent.mkdir(parents=True)
+    done = _train_html(model_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(model_path.read_text(encoding="utf-8"))
+    assert data["features"] == list(BLOCK_FEATURES) and len(data["weights"]) == len(BLOCK_FEATURES)
+    training = data["training"]
+    assert training["command"].startswith("cleaner train --html") and training["data"][0]["file"] == "html-pages.jsonl"
+    assert training["pages"] == 5 and training["sites"] == 5
+    assert set(training["cross_validated"]["all"]) == {"model", "recall candidate"}
+    assert "html-pages:article" in training["cross_validated"]
+    assert load_ruleset([tmp_path / "rules"]).blocks.weights == tuple(data["weights"])
+    again = tmp_path / "again.json"
+    assert _train_html(again).returncode == 0
+    assert json.loads(again.read_text())["weights"] == data["weights"]  # the same file twice
+
+
+def test_train_html_without_boilerplate_blocks_fails_in_one_line(tmp_path):
+    page = json.loads(HTML_PAGES.read_text(encoding="utf-8").splitlines()[0])
+    bare = [{"url": f"https://s{n}.example/1", "gold": page["gold"],
+             "html": "<html><body><article>" + "".join(f"<p>{p}</p>" for p in page["gold"].split("\n\n"))
+                     + "</article></body></html>"} for n in range(2)]
+    pages = tmp_path / "bare.jsonl"
+    pages.write_text("".join(json.dumps(r) + "\n" for r in bare), encoding="utf-8")
+    done = _train_html(tmp_path / "m.json", pages)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("error: training needs judged blocks of both kinds")

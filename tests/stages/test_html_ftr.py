@@ -1,7 +1,10 @@
 """Imported FiveFilters files in the HTML stage: guarded strips, body XPath only when it agrees, literal find/replace."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+
+import pytest
 
 from cleaner.stages import html as html_stage
 from cleaner.rulebook.rulefile import RuleFile, load_rule_file
@@ -20,6 +23,16 @@ PARAGRAPHS = [
     "a plan the opposition called optimistic but did not vote against.",
 ]
 ARTICLE = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+@pytest.fixture(autouse=True, params=["trafilatura alone", "block model"])
+def extraction_kind(request, monkeypatch):
+    """Each test twice: the imported files' guards hold whether the first extraction is trafilatura's or the
+    block model's judgement of the candidates (issue 13, point 5)."""
+    if request.param == "block model":
+        monkeypatch.setattr(html_stage, "extract_html", partial(html_stage.extract_html,
+                                                                blocks=load_ruleset().blocks))
+    return request.param
 
 
 def page(body: str) -> str:

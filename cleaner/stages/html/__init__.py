@@ -10,13 +10,15 @@ lxml, cssselect and trafilatura are imported only when HTML is seen, so
 ``cleaner check`` on text files never loads them.
 
 Modules by job: dom (parse, selectors, the class index, the extraction of a
-pruned tree), imported (the guarded pass), extract (one page end to end),
-snippets (rule files' html tests). This package re-exports what the rest of
+pruned tree), blocks (the candidates and the block model's judgement),
+imported (the guarded pass), extract (one page end to end), snippets (rule
+files' html tests). This package re-exports what the rest of
 cleaner uses.
 """
 from .dom import SNIPPET_CHARS, apply_replacements, parse
-from .extract import Extraction, extract_html, html_files
+from .blocks import PageBlocks
+from .extract import Extraction, extract_html, html_files, page_blocks
 from .snippets import count_html_tests, test_html
 
-__all__ = ["SNIPPET_CHARS", "Extraction", "apply_replacements", "count_html_tests", "extract_html",
-           "html_files", "parse", "test_html"]
+__all__ = ["SNIPPET_CHARS", "Extraction", "PageBlocks", "apply_replacements", "count_html_tests", "extract_html",
+           "html_files", "page_blocks", "parse", "test_html"]

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..document import DomRemoval
+from ..document import HEADING, DomRemoval
 from ..htmlmeta import header_fields, page_metadata
+from .blocks import PageBlocks, read_page
 from .dom import _extract_text, apply_replacements, prune
 from .imported import _site_metadata, _start, _strip_small, imported_pass, is_imported
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ...rulebook.blockmodel import BlockModel
     from ...rulebook.lexicons import Lexicons
     from ...rulebook.rulefile import RuleFile
 
@@ -27,12 +29,15 @@ class Extraction:
     warnings: tuple[str, ...]
     metadata_from: dict[str, str] = field(default_factory=dict)  # header field -> rule file whose XPath gave it
 
-def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str | None = None) -> Extraction:
+def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str | None = None,
+                 blocks: BlockModel | None = None) -> Extraction:
     """Run the HTML stage on one page with the given rule files (site files first, then generic packs).
 
-    Hand-written files and packs prune the tree before trafilatura, and so do
+    Hand-written files and packs prune the tree before extraction, and so do
     an imported file's small strip hits (:func:`_strip_small`), once the
-    header fields are read. An imported file then gets its guarded pass
+    header fields are read. The extraction is the block model's judgement of
+    the candidates (``blocks``, see :mod:`.blocks`), or trafilatura's text
+    alone without one. An imported file then gets its guarded pass
     (:func:`imported_pass`), measured against this first extraction, which is
     kept whenever that pass would lose its text.
     """
@@ -45,8 +50,10 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
     doc = page_metadata(first.tree, url, first.index)
     site_metadata = {f.name: _site_metadata(first.tree, f, lexicons) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
-    removals, warnings = first.removals, list(first.warnings)
-    reference = _extract_text(first.tree, url)
+    warnings = list(first.warnings)
+    reference, judged = _extract_text(first.tree, url, blocks)
+    first = replace(first, removals=first.removals + tuple(judged))
+    removals = first.removals
     if not reference:
         return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
     text, metadata, sources = _without_title(reference, doc.title), header_fields(doc, url), {}
@@ -55,7 +62,7 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
         start = _start(markup, own, rule_file, first)
         metadata_found = site_metadata[rule_file.name] if start is None or start is first else \
             _site_metadata(start.tree, rule_file, lexicons)  # its find/replace pairs changed the markup: read it there
-        found = imported_pass(start, rule_file, text, url, metadata_found)
+        found = imported_pass(start, rule_file, text, url, metadata_found, blocks)
         warnings.extend(w for w in found.warnings if w not in warnings)
         if found.text is not None:
             text, removals = _without_title(found.text, doc.title), found.removals
@@ -68,9 +75,21 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
 def _without_title(text: str, title: str | None) -> str:
     """Paragraphs separated by blank lines, less a first line repeating the title (it goes to the header)."""
     paragraphs = [line for line in text.split("\n") if line.strip()]
-    if paragraphs and title and " ".join(paragraphs[0].split()).casefold() == " ".join(title.split()).casefold():
+    if paragraphs and title and " ".join(paragraphs[0].removeprefix(HEADING).split()).casefold() == \
+            " ".join(title.split()).casefold():
         paragraphs = paragraphs[1:]
     return "\n\n".join(paragraphs)
+
+
+def page_blocks(html: str, files: list[RuleFile], url: str | None = None) -> PageBlocks | None:
+    """The page's blocks after the hand-written files' DOM rules, as the block model sees them; None: no tree.
+
+    What ``cleaner train --html`` fits on; the imported files' guarded pass is
+    left out (it starts from this same tree on most pages).
+    """
+    own = [f for f in files if not is_imported(f)]
+    first = prune(apply_replacements(html, own), own)
+    return None if first is None else read_page(first.tree, url)
 
 
 def html_files(generic: Iterable[RuleFile], sites: Iterable[RuleFile]) -> list[RuleFile]:

@@ -20,6 +20,7 @@ from .dom import (MIN_GUARDED_CHARS, Pruned, _compiled, _extract_text, _file_hit
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
+    from ...rulebook.blockmodel import BlockModel
     from ...rulebook.lexicons import Lexicons
     from ...rulebook.rulefile import RuleFile
 
@@ -131,7 +132,7 @@ def _strip_hits(start: Pruned, rule_file: RuleFile, body: list[HtmlElement],
 
 
 def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url: str | None,
-                  metadata: dict[str, Any]) -> ImportedPass:
+                  metadata: dict[str, Any], blocks: BlockModel | None = None) -> ImportedPass:
     """Apply an imported file under guards; its text is used only if it keeps KEEP_SHARE of ``reference``.
 
     ``start`` is the page after the hand-written rules and the small strips
@@ -143,8 +144,9 @@ def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url
     anything was stripped (as in FTR). If the result lost more than the
     measured share of the in-scope reference text (a replacement that broke
     the markup, strips that add up), the first extraction stands and a warning
-    says why. The start tree is left as it is; trafilatura runs again only for
-    strips without a body XPath, on a copy, or for markup the file changed.
+    says why. The start tree is left as it is; extraction (``blocks``: the
+    block model's, as in the first pass) runs again only for strips without a
+    body XPath, on a copy, or for markup the file changed.
     """
     if start is None:
         return ImportedPass(None, (), metadata, (f"{rule_file.name}: html.replace leaves nothing to parse; not used",))
@@ -158,10 +160,15 @@ def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url
     removals += [_removal(rule_file, selector, element) for selector, element in hits]
     stripped = [element for _, element in hits]
     if body or not stripped:  # trafilatura's text of the start tree, restricted to the body nodes if any
-        page_text = start.text if start.text is not None else _extract_text(tree, url)
+        if start.text is None:
+            page_text, judged = _extract_text(tree, url, blocks)
+            removals += judged
+        else:
+            page_text = start.text
         text = _body_text(body, set(stripped), page_text) if body else page_text
-    else:
-        text = _extract_text(_without(tree, stripped), url)
+    else:  # the first pass's judgement is replaced by this tree's
+        text, judged = _extract_text(_without(tree, stripped), url, blocks)
+        removals = [r for r in removals if blocks is None or r.rule_file != blocks.id] + judged
     kept = _share(in_scope, _key(text))
     if kept < KEEP_SHARE:
         warnings.append(f"{rule_file.name}: its rules keep {kept:.0%} of the article text (under "
