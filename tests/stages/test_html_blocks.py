@@ -97,14 +97,16 @@ def test_a_block_model_of_other_features_is_refused():
 def test_html_mode_scores_pages_without_the_training_library(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(PAGE, encoding="utf-8")
-    code = ("import sys; from cleaner.stages.pipeline import clean_source; from cleaner.stages.document import Source;"
+    # Neither can be imported in the child (a None in sys.modules makes the import fail): the judge must not need
+    # them. (numpy may be installed for others: trafilatura imports py3langid, which needs it, when it can.)
+    code = ("import sys; sys.modules['sklearn'] = sys.modules['numpy'] = None;"
+            "from cleaner.stages.pipeline import clean_source; from cleaner.stages.document import Source;"
             "from cleaner.rulebook.ruleset import load_ruleset; rs = load_ruleset(); assert rs.blocks is not None;"
             f"d = clean_source(Source(text='', html=open({str(page)!r}).read()), rs);"
-            "print(d.body); print('sklearn' in sys.modules, 'numpy' in sys.modules)")
+            "print(d.body)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "False False"
-    assert ARTICLE in done.stdout
+    assert ARTICLE in done.stdout and "## What comes next" in done.stdout  # the blocks' path: the fast one has no ##
 
 
 def _document(html: str = PAGE, ruleset=None):
