@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..document import HEADING, DomRemoval
 from ..htmlmeta import header_fields, page_metadata
+from ..pageheader import byline_authors, page_header
 from .blocks import PageBlocks, read_page
 from .dom import _extract_text, apply_replacements, prune
 from .imported import _site_metadata, _start, _strip_small, imported_pass, is_imported
@@ -56,7 +57,8 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
     removals = first.removals
     if not reference:
         return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
-    text, metadata, sources = _without_title(reference, doc.title), header_fields(doc, url), {}
+    metadata = {**header_fields(doc, url), **page_header(first.tree, url, doc, lexicons, reference)}
+    text, sources = _without_title(reference, doc.title), {}
     first = replace(first, text=reference)
     for rule_file in imported:
         start = _start(markup, own, rule_file, first)
@@ -69,6 +71,8 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
         filled = {key: value for key, value in found.metadata.items() if key not in metadata}
         metadata.update(filled)
         sources.update(dict.fromkeys(filled, rule_file.name))
+    if "authors" not in metadata and (byline := byline_authors(first.tree, lexicons)):
+        metadata["authors"] = byline  # a guess from the text: after a site file's author XPath
     return Extraction(text=text, metadata=metadata, removals=tuple(removals), warnings=tuple(warnings),
                       metadata_from=sources)
 

@@ -1,0 +1,315 @@
+"""Title, authors, date, lang and page_type of an HTML page, from every source it has.
+
+trafilatura's metadata (htmlmeta.page_metadata) takes the first source that
+answers; a page often has several, and the best is the one the reader sees.
+So each field weighs them:
+
+- **title**: the visible headline (an ``<h1>``) when it matches one of the
+  titles the page states (og:title, twitter:title, JSON-LD headline,
+  ``<title>``); else the page's first ``<h1>`` that is not the site's name;
+  else the stated title less a site-name part (" | Site", " - Site", as
+  og:site_name, application-name or the domain spell it).
+- **authors**: JSON-LD's author of the page's content object (``@graph``
+  and ``@id`` references followed, lists and objects read), then the meta
+  tags (author, article:author, parsely/sailthru/dc/citation, a
+  "Written by" twitter label), then trafilatura's (meta, byline elements),
+  then an organisation JSON-LD names; failing all, and a site file's author
+  XPath, a "By Jane Doe" line near the headline (:func:`byline_authors`).
+- **date**: htmldate's publication date (trafilatura's settings), else
+  the first the page states (JSON-LD and meta published, then modified).
+- **lang**: what the page declares (``<html lang>``, content-language,
+  og:locale, JSON-LD inLanguage), as its primary subtag ("en-GB" -> "en");
+  else py3langid's guess on the extracted text (LANG_SAMPLE characters,
+  LANG_MIN_WORDS words at least; its model loads once, 0.6 s, only then).
+- **page_type**: stages/pagetype.py.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from ..rulebook.index import registrable_domain
+from ..rulebook.lexicons import Lexicons
+from ..rulebook.site import host_of
+from .jsonld import LinkedData, first_text, read_linked_data
+from .pagetype import page_type, schema_types
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lxml.html import HtmlElement
+
+TEXT_CHARS = 60_000  # visible text read for the page type's cues
+HEADLINES = 5  # <h1> elements looked at
+MATCH_SHARE = 0.6  # share of a headline's words a stated title must hold (and of the title's, less its site part, 0.5)
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
+TITLE_META = ("og:title", "twitter:title")
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
+AUTHOR_LABEL = re.compile(r"\b(?:written|author|by)\b", re.IGNORECASE)  # twitter:label1 "Written by" -> twitter:data1
+PUBLISHED_META = ("article:published_time", "datepublished", "og:published_time", "pubdate", "publish-date")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "updated")
+LANG_META = ("content-language", "language", "dc.language", "og:locale")
+SITE_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
+SEPARATOR = re.compile(r"\s+(?:[|\-–—•·»:~/]|::)\s+")
+WORD = re.compile(r"\w+")
+ISO_DAY = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
+LANG_SAMPLE = 1000
+LANG_MIN_WORDS = 10
+BYLINE_WINDOW = 400
+LANG_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*")
+
+
+def page_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexicons, extracted: str = "") -> dict[str, Any]:
+    """title, authors, date, lang and page_type of a page (a field no source gives is left out).
+
+    ``stated``: trafilatura's metadata of the page (htmlmeta.page_metadata),
+    one source among the others; ``extracted``: the article text, which
+    gives ``lang`` when the page declares none.
+    """
+    data = read_linked_data(tree)
+    meta = meta_values(tree)
+    types = [t for _, found in data.typed() for t in found]
+    main = content_object(data, lexicons)
+    text = visible_text(tree)
+    heads = headlines(tree)
+    found = {
+        "title": choose_title(heads, stated_titles(tree, meta, main, stated.title), site_words(meta, url)),
+        "authors": choose_authors(tree, meta, data, main, stated.author),
+        "date": choose_date(stated.date, stated_dates(meta, main)),
+        "lang": declared_lang(tree, meta, data) or detected_lang(extracted),
+        "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons),
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def meta_values(tree: HtmlElement) -> dict[str, str]:
+    """The first non-empty ``content`` of each meta name, property, itemprop or http-equiv, casefolded, entities decoded."""
+    values: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        content = " ".join(html.unescape(element.get("content") or "").split())
+        if not content:
+            continue
+        for attribute in ("name", "property", "itemprop", "http-equiv"):
+            key = (element.get(attribute) or "").strip().casefold()
+            if key and key not in values:
+                values[key] = content
+    return values
+
+
+def content_object(data: LinkedData, lexicons: Lexicons) -> dict[str, Any]:
+    """The JSON-LD object that describes the page's content: the first whose type a page-type group names.
+
+    Failing that, the first object with a headline or an author (a bare
+    WebPage often carries them); an empty one when there is none.
+    """
+    known = {name.casefold() for _, names in lexicons.page_types_schema for name in names}
+    typed = list(data.typed())
+    return (next((obj for obj, types in typed if known & {t.casefold() for t in types}), None)
+            or next((obj for obj, _ in typed if "headline" in obj or "author" in obj), None) or {})
+
+
+def visible_text(tree: HtmlElement) -> str:
+    """The page's text a reader sees (no scripts, styles, templates or head), up to TEXT_CHARS.
+
+    One line per text node: a name in one element does not run on into the next.
+    """
+    pieces: list[str] = []
+    size = 0
+    stack: list[Any] = [tree]
+    while stack and size < TEXT_CHARS:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+            size += len(item)
+            continue
+        if not isinstance(item.tag, str) or item.tag in SKIP_TAGS:
+            if item.tail:
+                stack.append(item.tail)
+            continue
+        if item.tail:
+            stack.append(item.tail)
+        stack.extend(reversed(item))
+        if item.text:
+            stack.append(item.text)
+    return "\n".join(line for line in (" ".join(piece.split()) for piece in pieces) if line)[:TEXT_CHARS]
+
+
+# --- title ---
+
+def headlines(tree: HtmlElement) -> list[str]:
+    """The text of the page's first few ``<h1>`` elements."""
+    found = []
+    for element in tree.iter("h1"):
+        text = " ".join(element.text_content().split())
+        if text:
+            found.append(text)
+        if len(found) == HEADLINES:
+            break
+    return found
+
+
+def stated_titles(tree: HtmlElement, meta: dict[str, str], main: dict[str, Any], trafilatura_title: str | None) -> list[str]:
+    """The titles the page states for itself, most trusted first."""
+    head_title = next((" ".join(e.text_content().split()) for e in tree.iter("title")), "")
+    found = [meta.get(key) for key in TITLE_META] + [first_text(main, "headline", "name"), head_title,
+                                                     trafilatura_title]
+    return list(dict.fromkeys(" ".join(html.unescape(t).split()) for t in found if t))
+
+
+def site_words(meta: dict[str, str], url: str | None) -> set[str]:
+    """The words that name the site: its stated names and its domain's label (``example`` of news.example.co.uk)."""
+    words = {w for key in SITE_META for w in _words(meta.get(key))}
+    host = host_of(url)
+    domain = (registrable_domain(host) or host) if host else ""
+    label = domain.split(".")[0] if domain else ""
+    if label:
+        words |= {*_words(label), label.replace("-", "").casefold()}
+    return words
+
+
+def choose_title(headings: list[str], stated: list[str], site: set[str]) -> str | None:
+    """The headline a reader sees when a stated title backs it; else the first non-site h1; else a stated one, stripped."""
+    for heading in headings:
+        if any(_covers(title, heading) and _covers(heading, strip_site_name(title, site), 0.5) for title in stated):
+            return heading
+    for heading in headings:
+        words = set(_words(heading))
+        if len(words) >= 2 and not words <= site:
+            return heading
+    return strip_site_name(stated[0], site) if stated else None
+
+
+def strip_site_name(title: str, site: set[str]) -> str:
+    """``title`` less its parts that name the site, at either end: "Story | Site" -> "Story"."""
+    parts = SEPARATOR.split(title)
+    if len(parts) < 2 or not site:
+        return title
+    start, end = 0, len(parts)
+    while end - start > 1 and _names_site(parts[end - 1], site):
+        end -= 1
+    while end - start > 1 and _names_site(parts[start], site):
+        start += 1
+    first = title.index(parts[start])
+    last = title.rindex(parts[end - 1]) + len(parts[end - 1])
+    return title[first:last] if (start, end) != (0, len(parts)) else title
+
+
+def _names_site(part: str, site: set[str]) -> bool:
+    words = set(_words(part)) or {part.casefold()}
+    return len(words & site) / len(words) >= 0.5 or part.replace(" ", "").casefold() in site
+
+
+def _covers(container: str, inner: str, share: float = MATCH_SHARE) -> bool:
+    """Whether ``container`` holds at least ``share`` of ``inner``'s words."""
+    words = set(_words(inner))
+    return bool(words) and len(words & set(_words(container))) / len(words) >= share
+
+
+def _words(text: str | None) -> list[str]:
+    return [w.casefold() for w in WORD.findall(text or "")]
+
+
+# --- authors ---
+
+def choose_authors(tree: HtmlElement, meta: dict[str, str], data: LinkedData, main: dict[str, Any],
+                   trafilatura_author: str | None) -> list[str] | None:
+    """The first source that names the authors: people in JSON-LD's content object, the meta tags,
+    trafilatura's search; else an organisation JSON-LD names. (:func:`byline_authors` is the last resort,
+    after a site file's author XPath.)"""
+    stated = main.get("author") or main.get("creator")
+    for names in (data.people(stated, organisations=False), _meta_authors(tree, meta),
+                  _split_names(trafilatura_author or ""), data.people(stated)):
+        names = [name for name in names if any(c.isalpha() for c in name)]
+        if names:
+            return names
+    return None
+
+
+def _meta_authors(tree: HtmlElement, meta: dict[str, str]) -> list[str]:
+    """Every value of the first author meta tag the page has (one tag per author is common), else a twitter label's."""
+    for key in AUTHOR_META:
+        if key in meta:
+            values = [" ".join(v.split()) for v in tree.xpath(f'//meta[@name="{key}" or @property="{key}"]/@content')]
+            names = [n for v in values if "://" not in v and not v.startswith("@") for n in _split_names(v)]
+            if names:
+                return list(dict.fromkeys(names))
+    labelled = meta.get("twitter:data1") if AUTHOR_LABEL.search(meta.get("twitter:label1", "")) else None
+    return _split_names(labelled) if labelled else []
+
+
+def byline_authors(tree: HtmlElement, lexicons: Lexicons) -> list[str] | None:
+    """The name of a "By Jane Doe" line within BYLINE_WINDOW characters of the first headline's text."""
+    heads = headlines(tree)
+    text = visible_text(tree)
+    start = text.find(heads[0]) if heads else -1
+    if start < 0:
+        return None
+    found = _byline_pattern(lexicons).search(text, max(0, start - BYLINE_WINDOW), start + len(heads[0]) + BYLINE_WINDOW)
+    return [found[1]] if found else None
+
+
+@lru_cache(maxsize=8)
+def _byline_pattern(lexicons: Lexicons) -> regex.Pattern:
+    """``By Jane Doe``: a byline word (lexicon ``byline``), then two to five capitalised words or name particles."""
+    name = r"\p{Lu}[\p{L}'’.-]*"
+    particles = "|".join(regex.escape(word) for word in lexicons.name_particles)
+    words = "|".join(regex.escape(word) for word in lexicons.byline)
+    return regex.compile(rf"(?<!\w)(?i:{words}):?[ \n]+({name}(?: (?:{name}|{particles})){{0,3}} {name})(?!\w)")
+
+
+def _split_names(value: str) -> list[str]:
+    """Names of a stated author line: split on ";" and "|" (trafilatura joins with "; ")."""
+    names = [" ".join(re.sub(r"^by\s+", "", part.strip(), flags=re.IGNORECASE).split()) for part in re.split(r"[;|]", value)]
+    return [name for name in dict.fromkeys(names) if name]
+
+
+# --- date ---
+
+def stated_dates(meta: dict[str, str], main: dict[str, Any]) -> list[str]:
+    """The page's stated dates as ISO days: published (JSON-LD, then meta), then modified."""
+    found = [first_text(main, "datePublished", "dateCreated"), *(meta.get(k) for k in PUBLISHED_META),
+             first_text(main, "dateModified"), *(meta.get(k) for k in MODIFIED_META)]
+    return list(dict.fromkeys(day for day in map(iso_day, found) if day))
+
+
+def iso_day(value: str | None) -> str | None:
+    found = ISO_DAY.match(value.strip()) if value else None
+    return f"{found[1]}-{found[2]}-{found[3]}" if found else None
+
+
+def choose_date(trafilatura_date: str | None, stated: list[str]) -> str | None:
+    """htmldate's date (trafilatura's settings), else the first date the page states.
+
+    The date a page shows its reader was tried as a tie-breaker and lost
+    (bench/RESULTS.md, Header fields): dates of related posts and comments sit beside it.
+    """
+    return iso_day(trafilatura_date) or trafilatura_date or (stated[0] if stated else None)
+
+
+# --- lang ---
+
+def declared_lang(tree: HtmlElement, meta: dict[str, str], data: LinkedData) -> str | None:
+    """The language the page declares, as a lower-case primary subtag; None when it declares none."""
+    root = tree.getroottree().getroot()
+    stated = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+              *(meta.get(key) for key in LANG_META),
+              *(first_text(obj, "inLanguage") for obj in data.objects[:20])]
+    return next((lang for lang in map(primary_subtag, stated) if lang), None)
+
+
+def primary_subtag(value: str | None) -> str | None:
+    """``en-GB`` -> ``en``; None for what is not a language tag (``x-default``, ``*``, empty)."""
+    found = LANG_TAG.fullmatch((value or "").strip().split(",")[0].strip())
+    return found[1].casefold() if found and found[1].casefold() not in ("x", "und", "mul", "zxx") else None
+
+
+def detected_lang(text: str) -> str | None:
+    """py3langid's language code for ``text``; None for a text too short to tell."""
+    sample = text[:LANG_SAMPLE]
+    if len(sample.split()) < LANG_MIN_WORDS:
+        return None
+    import py3langid  # numpy and a model: only for a page that does not say its language
+
+    return str(py3langid.classify(sample)[0])

@@ -1,0 +1,91 @@
+"""The header's ``page_type``: what kind of page an HTML page is, from what it says of itself, then its shape.
+
+Evidence in order, first that speaks wins: the schema.org types of its
+JSON-LD and microdata, its og:type, its URL's path, then its structure (code
+blocks under many headings: documentation; buying controls and a price: a
+product; post furniture: a forum). The words are data, four lexicons
+(``rules/lexicons/page-types-*.yaml``); a page none of them speaks for is
+``other``. ``status`` stays the verdict on whether an article is there;
+this says what the page around it is. Text input has no page to read:
+its ``page_type`` is what its front matter says, else left out.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable
+
+import regex
+
+from ..rulebook.lexicons import Groups, Lexicons
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lxml.html import HtmlElement
+
+PAGE_TYPES = ("article", "forum", "product", "listing", "collection", "documentation", "service", "other")
+DOC_CODE_BLOCKS = 3  # <pre> blocks, with DOC_HEADINGS h2/h3, make a page documentation
+DOC_HEADINGS = 4
+CUE_ENTRIES = 2  # different cue entries of one type its text must show
+
+
+def page_type(types: Iterable[str], og_type: str | None, url: str | None, tree: HtmlElement, text: str,
+              lexicons: Lexicons) -> str:
+    """The page type of a page with these schema.org ``types``, ``og_type``, ``url``, ``tree`` and visible ``text``."""
+    return (type_of_schema(types, lexicons) or type_of_og(og_type, lexicons) or type_of_url(url, lexicons)
+            or type_of_structure(tree, text, lexicons) or "other")
+
+
+def schema_types(tree: HtmlElement, stated: Iterable[str]) -> list[str]:
+    """The JSON-LD types ``stated`` and the microdata ``itemtype`` values of ``tree``, in that order."""
+    microdata = [t for value in tree.xpath("//@itemtype") for t in str(value).split()]
+    return [*stated, *microdata]
+
+
+def type_of_schema(types: Iterable[str], lexicons: Lexicons) -> str | None:
+    """The first group of ``page-types-schema`` naming one of ``types`` (a schema.org URL counts by its last part)."""
+    have = {t.rstrip("/").rsplit("/", 1)[-1].casefold() for t in types}
+    return next((kind for kind, names in lexicons.page_types_schema if have & {n.casefold() for n in names}), None)
+
+
+def type_of_og(og_type: str | None, lexicons: Lexicons) -> str | None:
+    value = (og_type or "").strip().casefold()
+    return next((kind for kind, values in lexicons.page_types_og if value in {v.casefold() for v in values}), None)
+
+
+def type_of_url(url: str | None, lexicons: Lexicons) -> str | None:
+    """The first group of ``page-types-url`` with a pattern matching the URL's path and query."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    parts = urlsplit(url if "//" in url else "//" + url)
+    where = parts.path + ("?" + parts.query if parts.query else "")
+    if where in ("", "/"):
+        return None
+    return next((kind for kind, pattern in _patterns(lexicons.page_types_url) if pattern.search(where)), None)
+
+
+def type_of_structure(tree: HtmlElement, text: str, lexicons: Lexicons) -> str | None:
+    """documentation from code blocks under headings, else the type whose cues the text shows."""
+    if (sum(1 for _ in tree.iter("pre")) >= DOC_CODE_BLOCKS
+            and sum(1 for _ in tree.iter("h2", "h3")) >= DOC_HEADINGS):
+        return "documentation"
+    return type_of_cues(text, lexicons)
+
+
+def type_of_cues(text: str, lexicons: Lexicons) -> str | None:
+    """The first type of ``page-types-cues`` of which ``text`` shows CUE_ENTRIES different entries."""
+    for kind, patterns in _cue_patterns(lexicons.page_types_cues):
+        if sum(1 for pattern in patterns if pattern.search(text)) >= CUE_ENTRIES:
+            return kind
+    return None
+
+
+@lru_cache(maxsize=8)
+def _patterns(groups: Groups) -> tuple[tuple[str, regex.Pattern], ...]:
+    return tuple((kind, regex.compile(f"(?:{'|'.join(values)})", regex.IGNORECASE)) for kind, values in groups)
+
+
+@lru_cache(maxsize=8)
+def _cue_patterns(groups: Groups) -> tuple[tuple[str, tuple[regex.Pattern, ...]], ...]:
+    return tuple((kind, tuple(regex.compile(rf"(?<!\w){value}(?!\w)", regex.IGNORECASE) for value in values))
+                 for kind, values in groups)
