@@ -15,8 +15,10 @@ So each field weighs them:
   "Written by" twitter label), then trafilatura's (meta, byline elements),
   then an organisation JSON-LD names; failing all, and a site file's author
   XPath, a "By Jane Doe" line near the headline (:func:`byline_authors`).
-- **date**: htmldate's publication date (trafilatura's settings), else
-  the first the page states (JSON-LD and meta published, then modified).
+- **date**: htmldate's publication date (trafilatura's settings) when the
+  page's text shows that day (or a ``<time>`` holds it); else the date
+  written nearest the headline; else htmldate's, else the first the page
+  states (JSON-LD and meta published, then modified).
 - **lang**: what the page declares (``<html lang>``, content-language,
   og:locale, JSON-LD inLanguage), as its primary subtag ("en-GB" -> "en");
   else py3langid's guess on the extracted text (LANG_SAMPLE characters,
@@ -58,6 +60,17 @@ ISO_DAY = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 LANG_SAMPLE = 1000
 LANG_MIN_WORDS = 10
 BYLINE_WINDOW = 400
+DATE_WINDOW = 500  # characters either side of the headline where a written date dates the page
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # as dates are written
+_MONTH = r"(?P<m>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+WRITTEN_DATES = (re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
+                 re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),
+                 re.compile(rf"\b{_YEAR}-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"))
+NUMERIC_DATE = re.compile(r"\b([0-3]?\d)([/.])([0-3]?\d)[/.]((?:19|20)\d\d)\b")
+YEAR_MENTIONS = 50  # mentions of a year whose surroundings are read to see whether a day is written
+YEAR_SPAN = 30  # characters either side of a year's mention: "Wednesday, September 28th, 2025" fits
 LANG_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*")
 
 
@@ -77,9 +90,9 @@ def page_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexic
     found = {
         "title": choose_title(heads, stated_titles(tree, meta, main, stated.title), site_words(meta, url)),
         "authors": choose_authors(tree, meta, data, main, stated.author),
-        "date": choose_date(stated.date, stated_dates(meta, main)),
+        "date": choose_date(tree, stated.date, stated_dates(meta, main), text, next(iter(heads), None)),
         "lang": declared_lang(tree, meta, data) or detected_lang(extracted),
-        "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons),
+        "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons, extracted),
     }
     return {key: value for key, value in found.items() if value}
 
@@ -279,13 +292,73 @@ def iso_day(value: str | None) -> str | None:
     return f"{found[1]}-{found[2]}-{found[3]}" if found else None
 
 
-def choose_date(trafilatura_date: str | None, stated: list[str]) -> str | None:
-    """htmldate's date (trafilatura's settings), else the first date the page states.
+def choose_date(tree: HtmlElement, trafilatura_date: str | None, stated: list[str], text: str,
+                heading: str | None) -> str | None:
+    """htmldate's date when the page shows it; else the date written nearest the headline; else htmldate's.
 
-    The date a page shows its reader was tried as a tie-breaker and lost
-    (bench/RESULTS.md, Header fields): dates of related posts and comments sit beside it.
+    htmldate reads the metadata first; a page whose text never shows that
+    day but writes another under its headline ("By Ann Lee | 12.12.2025")
+    is dated by what its reader sees. No date from htmldate: the first the
+    page states (JSON-LD, meta).
     """
-    return iso_day(trafilatura_date) or trafilatura_date or (stated[0] if stated else None)
+    first = iso_day(trafilatura_date)
+    if first is None and stated:
+        first = stated[0]
+    if first and (first in time_values(tree) or _shows(text, first)):
+        return first
+    start = text.find(heading) if heading else -1
+    if start >= 0:
+        zone = max(0, start - DATE_WINDOW)
+        near = [(abs(zone + at - start), day)
+                for at, day in written_dates(text[zone:start + len(heading) + DATE_WINDOW])]
+        if near:
+            return min(near)[1]
+    return first or trafilatura_date
+
+
+def _shows(text: str, day: str) -> bool:
+    """Whether ``text`` writes ``day``: the surroundings of each mention of its year (YEAR_MENTIONS at most) are read."""
+    year, at = day[:4], text.find(day[:4])
+    for _ in range(YEAR_MENTIONS):
+        if at < 0:
+            return False
+        if any(found == day for _, found in written_dates(text[max(0, at - YEAR_SPAN):at + YEAR_SPAN])):
+            return True
+        at = text.find(year, at + 4)
+    return False
+
+
+def written_dates(text: str) -> list[tuple[int, str]]:
+    """(offset, ISO day) of each date written in ``text``: "March 5, 2024", "5 March 2024", "2024-03-05", "05.03.2024".
+
+    Numbers with slashes are read month first (05/03/2024 is May 3rd, as
+    English pages mostly write them), with dots day first (05.03.2024 is
+    March 5th); either the other way when that cannot be a date.
+    """
+    found: list[tuple[int, str]] = []
+    for pattern in WRITTEN_DATES:
+        for match in pattern.finditer(text):
+            month = match["m"]
+            number = MONTHS.index(month[:3].casefold()) + 1 if month[:1].isalpha() else int(month)
+            day = _day(match["y"], number, match["d"])
+            if day:
+                found.append((match.start(), day))
+    for match in NUMERIC_DATE.finditer(text):
+        first, mark, second, year = match.groups()
+        month, day_of = (second, first) if mark == "." else (first, second)
+        day = _day(year, int(month), day_of) or _day(year, int(day_of), month)
+        if day:
+            found.append((match.start(), day))
+    return found
+
+
+def time_values(tree: HtmlElement) -> set[str]:
+    """The days of the page's ``<time datetime>`` elements."""
+    return {day for value in tree.xpath("//time/@datetime") if (day := iso_day(str(value)))}
+
+
+def _day(year: str, month: int, day: str) -> str:
+    return f"{year}-{month:02d}-{int(day):02d}" if 1 <= month <= 12 and 1 <= int(day) <= 31 else ""
 
 
 # --- lang ---

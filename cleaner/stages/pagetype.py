@@ -1,11 +1,13 @@
 """The header's ``page_type``: what kind of page an HTML page is, from what it says of itself, then its shape.
 
 Evidence in order, first that speaks wins: the schema.org types of its
-JSON-LD and microdata, its og:type, its URL's path, then its structure (code
-blocks under many headings: documentation; buying controls and a price: a
-product; post furniture: a forum). The words are data, four lexicons
-(``rules/lexicons/page-types-*.yaml``); a page none of them speaks for is
-``other``. ``status`` stays the verdict on whether an article is there;
+JSON-LD and microdata, its URL's path, its structure (code blocks under
+many headings: documentation; the cues its visible text shows: buying
+controls, post furniture, search filters, calls to a service), its og:type
+(after the structure: many sites send "article" for every page), and last
+an article's worth of extracted text (ARTICLE_WORDS). The words are data,
+four lexicons (``rules/lexicons/page-types-*.yaml``); a page none of them
+speaks for is ``other``. ``status`` stays the verdict on whether an article is there;
 this says what the page around it is. Text input has no page to read:
 its ``page_type`` is what its front matter says, else left out.
 """
@@ -25,13 +27,19 @@ PAGE_TYPES = ("article", "forum", "product", "listing", "collection", "documenta
 DOC_CODE_BLOCKS = 3  # <pre> blocks, with DOC_HEADINGS h2/h3, make a page documentation
 DOC_HEADINGS = 4
 CUE_ENTRIES = 2  # different cue entries of one type its text must show
+ARTICLE_WORDS = 200  # words of extracted text that make a page nothing else speaks for an article
+SHELF_REPEATS = 3  # one product cue this often: many products, a collection
 
 
 def page_type(types: Iterable[str], og_type: str | None, url: str | None, tree: HtmlElement, text: str,
-              lexicons: Lexicons) -> str:
-    """The page type of a page with these schema.org ``types``, ``og_type``, ``url``, ``tree`` and visible ``text``."""
-    return (type_of_schema(types, lexicons) or type_of_og(og_type, lexicons) or type_of_url(url, lexicons)
-            or type_of_structure(tree, text, lexicons) or "other")
+              lexicons: Lexicons, extracted: str = "") -> str:
+    """The page type of a page with these schema.org ``types``, ``og_type``, ``url``, ``tree`` and visible ``text``.
+
+    ``extracted``: the article text trafilatura found; a page nothing else
+    speaks for with ARTICLE_WORDS of it is an article.
+    """
+    return (type_of_schema(types, lexicons) or type_of_url(url, lexicons) or type_of_structure(tree, text, lexicons)
+            or type_of_og(og_type, lexicons) or ("article" if len(extracted.split()) >= ARTICLE_WORDS else "other"))
 
 
 def schema_types(tree: HtmlElement, stated: Iterable[str]) -> list[str]:
@@ -73,10 +81,15 @@ def type_of_structure(tree: HtmlElement, text: str, lexicons: Lexicons) -> str |
 
 
 def type_of_cues(text: str, lexicons: Lexicons) -> str | None:
-    """The first type of ``page-types-cues`` of which ``text`` shows CUE_ENTRIES different entries."""
+    """The first type of ``page-types-cues`` of which ``text`` shows CUE_ENTRIES different entries.
+
+    A product cue shown SHELF_REPEATS times or more ("Add to cart" under
+    each of many items) makes the page a collection of products.
+    """
     for kind, patterns in _cue_patterns(lexicons.page_types_cues):
-        if sum(1 for pattern in patterns if pattern.search(text)) >= CUE_ENTRIES:
-            return kind
+        counts = [len(pattern.findall(text)) for pattern in patterns]
+        if sum(1 for count in counts if count) >= CUE_ENTRIES:
+            return "collection" if kind == "product" and max(counts) >= SHELF_REPEATS else kind
     return None
 
 
