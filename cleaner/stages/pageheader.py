@@ -15,6 +15,10 @@ So each field weighs them:
   "Written by" twitter label), then trafilatura's (meta, byline elements),
   then an organisation JSON-LD names; failing all, and a site file's author
   XPath, a "By Jane Doe" line near the headline (:func:`byline_authors`).
+
+Everything is read from the page as it is before any imported file's strip
+(:func:`read_header`), which may drop the byline or the ``<h1>``; the
+extracted text completes lang and page_type (:meth:`PageHeader.fields`).
 - **date**: htmldate's publication date (trafilatura's settings) when the
   page's text shows that day (or a ``<time>`` holds it); else the date
   written nearest the headline; else htmldate's, else the first the page
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +43,7 @@ from ..rulebook.index import registrable_domain
 from ..rulebook.lexicons import Lexicons
 from ..rulebook.site import host_of
 from .jsonld import LinkedData, first_text, read_linked_data
-from .pagetype import page_type, schema_types
+from .pagetype import page_type, schema_types, type_of_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
@@ -74,12 +79,30 @@ YEAR_SPAN = 30  # characters either side of a year's mention: "Wednesday, Septem
 LANG_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*")
 
 
-def page_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexicons, extracted: str = "") -> dict[str, Any]:
-    """title, authors, date, lang and page_type of a page (a field no source gives is left out).
+@dataclass(frozen=True)
+class PageHeader:
+    """What a page says of itself, read before anything strips it; :meth:`fields` completes it from the article text.
+
+    ``found``: title, authors, date, the declared lang and the page type its
+    evidence gives (None where nothing gives one); ``byline``: the name of a
+    "By ..." line under the headline, for when nothing else names the authors.
+    """
+
+    found: dict[str, Any]
+    byline: list[str] | None
+
+    def fields(self, extracted: str) -> dict[str, Any]:
+        """The header fields, lang and page_type from the ``extracted`` text where the page says nothing."""
+        found = {**self.found, "lang": self.found["lang"] or detected_lang(extracted),
+                 "page_type": self.found["page_type"] or type_of_text(extracted)}
+        return {key: value for key, value in found.items() if value}
+
+
+def read_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexicons) -> PageHeader:
+    """Title, authors, date, lang and page_type as ``tree`` gives them.
 
     ``stated``: trafilatura's metadata of the page (htmlmeta.page_metadata),
-    one source among the others; ``extracted``: the article text, which
-    gives ``lang`` when the page declares none.
+    one source among the others.
     """
     data = read_linked_data(tree)
     meta = meta_values(tree)
@@ -87,14 +110,17 @@ def page_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexic
     main = content_object(data, lexicons)
     text = visible_text(tree)
     heads = headlines(tree)
+    heading = next(iter(heads), None)
+    site = site_words(meta, url)
+    byline = byline_authors(text, heading, lexicons)
     found = {
-        "title": choose_title(heads, stated_titles(tree, meta, main, stated.title), site_words(meta, url)),
-        "authors": choose_authors(tree, meta, data, main, stated.author),
-        "date": choose_date(tree, stated.date, stated_dates(meta, main), text, next(iter(heads), None)),
-        "lang": declared_lang(tree, meta, data) or detected_lang(extracted),
-        "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons, extracted),
+        "title": choose_title(heads, stated_titles(tree, meta, main, stated.title), site),
+        "authors": choose_authors(tree, meta, data, main, stated.author, site, lexicons, byline),
+        "date": choose_date(tree, stated.date, stated_dates(meta, main), text, heading),
+        "lang": declared_lang(tree, meta, data),
+        "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons),
     }
-    return {key: value for key, value in found.items() if value}
+    return PageHeader(found, byline)
 
 
 def meta_values(tree: HtmlElement) -> dict[str, str]:
@@ -227,17 +253,31 @@ def _words(text: str | None) -> list[str]:
 # --- authors ---
 
 def choose_authors(tree: HtmlElement, meta: dict[str, str], data: LinkedData, main: dict[str, Any],
-                   trafilatura_author: str | None) -> list[str] | None:
-    """The first source that names the authors: people in JSON-LD's content object, the meta tags,
-    trafilatura's search; else an organisation JSON-LD names. (:func:`byline_authors` is the last resort,
-    after a site file's author XPath.)"""
+                   trafilatura_author: str | None, site: set[str], lexicons: Lexicons,
+                   byline: list[str] | None) -> list[str] | None:
+    """The first source that names people: JSON-LD's content object, the meta tags, trafilatura's search.
+
+    Names that are the site's own (its name, an organisation JSON-LD types
+    as one) or that read as a date ("Dec", "Updated January": a byline
+    search hitting the dateline) go last, after a "By ..." line under the
+    headline (``byline``, :func:`byline_authors`); a page with no name at all
+    is left to a site file's author XPath, and then to that line.
+    """
     stated = main.get("author") or main.get("creator")
-    for names in (data.people(stated, organisations=False), _meta_authors(tree, meta),
-                  _split_names(trafilatura_author or ""), data.people(stated)):
-        names = [name for name in names if any(c.isalpha() for c in name)]
-        if names:
-            return names
-    return None
+    sources = (data.people(stated, organisations=False), _meta_authors(tree, meta),
+               _split_names(trafilatura_author or ""), data.people(stated))
+    found = [kept for names in sources if (kept := [name for name in names if any(c.isalpha() for c in name)])]
+    people = next((names for names in found if not any(_not_a_person(name, site, lexicons) for name in names)), None)
+    return people or (byline if found else None) or next(iter(found), None)
+
+
+def _not_a_person(name: str, site: set[str], lexicons: Lexicons) -> bool:
+    """Whether ``name`` is the site's own or reads as a date."""
+    words = _words(name)
+    months = {month.casefold()[:3] for month in lexicons.months}
+    return (not words or set(words) <= site or name.replace(" ", "").casefold() in site
+            or any(word[:3] in months and len(word) <= 9 for word in words[:2]) and len(words) <= 2
+            or words[0] in ("updated", "published", "posted"))
 
 
 def _meta_authors(tree: HtmlElement, meta: dict[str, str]) -> list[str]:
@@ -252,14 +292,12 @@ def _meta_authors(tree: HtmlElement, meta: dict[str, str]) -> list[str]:
     return _split_names(labelled) if labelled else []
 
 
-def byline_authors(tree: HtmlElement, lexicons: Lexicons) -> list[str] | None:
-    """The name of a "By Jane Doe" line within BYLINE_WINDOW characters of the first headline's text."""
-    heads = headlines(tree)
-    text = visible_text(tree)
-    start = text.find(heads[0]) if heads else -1
+def byline_authors(text: str, heading: str | None, lexicons: Lexicons) -> list[str] | None:
+    """The name of a "By Jane Doe" line within BYLINE_WINDOW characters of the ``heading`` in the visible ``text``."""
+    start = text.find(heading) if heading else -1
     if start < 0:
         return None
-    found = _byline_pattern(lexicons).search(text, max(0, start - BYLINE_WINDOW), start + len(heads[0]) + BYLINE_WINDOW)
+    found = _byline_pattern(lexicons).search(text, max(0, start - BYLINE_WINDOW), start + len(heading) + BYLINE_WINDOW)
     return [found[1]] if found else None
 
 

@@ -32,14 +32,18 @@ SHELF_REPEATS = 3  # one product cue this often: many products, a collection
 
 
 def page_type(types: Iterable[str], og_type: str | None, url: str | None, tree: HtmlElement, text: str,
-              lexicons: Lexicons, extracted: str = "") -> str:
+              lexicons: Lexicons) -> str | None:
     """The page type of a page with these schema.org ``types``, ``og_type``, ``url``, ``tree`` and visible ``text``.
 
-    ``extracted``: the article text trafilatura found; a page nothing else
-    speaks for with ARTICLE_WORDS of it is an article.
+    None when none of them speaks: :func:`type_of_text` decides then.
     """
     return (type_of_schema(types, lexicons) or type_of_url(url, lexicons) or type_of_structure(tree, text, lexicons)
-            or type_of_og(og_type, lexicons) or ("article" if len(extracted.split()) >= ARTICLE_WORDS else "other"))
+            or type_of_og(og_type, lexicons))
+
+
+def type_of_text(extracted: str) -> str:
+    """A page nothing else speaks for: an article when trafilatura found ARTICLE_WORDS of text on it, else other."""
+    return "article" if len(extracted.split()) >= ARTICLE_WORDS else "other"
 
 
 def schema_types(tree: HtmlElement, stated: Iterable[str]) -> list[str]:
