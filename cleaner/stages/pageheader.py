@@ -65,6 +65,8 @@ ISO_DAY = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 LANG_SAMPLE = 1000
 LANG_MIN_WORDS = 10
 BYLINE_WINDOW = 400
+BYLINE_LINES = 4
+_NAME_LINE = regex.compile(r"\p{Lu}[\p{L}'’.-]+(?: \p{Lu}[\p{L}'’.-]*){1,4}")
 DATE_WINDOW = 500  # characters either side of the headline where a written date dates the page
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # as dates are written
 _MONTH = r"(?P<m>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -293,21 +295,35 @@ def _meta_authors(tree: HtmlElement, meta: dict[str, str]) -> list[str]:
 
 
 def byline_authors(text: str, heading: str | None, lexicons: Lexicons) -> list[str] | None:
-    """The name of a "By Jane Doe" line within BYLINE_WINDOW characters of the ``heading`` in the visible ``text``."""
+    """The name of a byline near the ``heading`` in the visible ``text``: "By Jane Doe", or a name beside a date.
+
+    Within BYLINE_WINDOW characters of the headline: a byline word and a
+    name; else, among the BYLINE_LINES lines under the headline, a line that
+    is only a name (two to five capitalised words) next to a line that
+    writes a date ("Jane Doe" / "March 5, 2024").
+    """
     start = text.find(heading) if heading else -1
     if start < 0:
         return None
     found = _byline_pattern(lexicons).search(text, max(0, start - BYLINE_WINDOW), start + len(heading) + BYLINE_WINDOW)
-    return [found[1]] if found else None
+    if found:
+        return [found[1] or found[2]]
+    lines = text[start + len(heading):start + len(heading) + BYLINE_WINDOW].split("\n")[1:BYLINE_LINES + 1]
+    dated = [bool(written_dates(line)) for line in lines]
+    for at, line in enumerate(lines):
+        if _NAME_LINE.fullmatch(line) and any(dated[max(0, at - 1):at + 2]):
+            return [line]
+    return None
 
 
 @lru_cache(maxsize=8)
 def _byline_pattern(lexicons: Lexicons) -> regex.Pattern:
-    """``By Jane Doe``: a byline word (lexicon ``byline``), then two to five capitalised words or name particles."""
+    """``By Jane Doe``: a byline word (lexicon ``byline``), then two to five capitalised words or name particles;
+    or the word on a line and a one-word name alone on the next ("by" / "Amanda")."""
     name = r"\p{Lu}[\p{L}'’.-]*"
     particles = "|".join(regex.escape(word) for word in lexicons.name_particles)
     words = "|".join(regex.escape(word) for word in lexicons.byline)
-    return regex.compile(rf"(?<!\w)(?i:{words}):?[ \n]+({name}(?: (?:{name}|{particles})){{0,3}} {name})(?!\w)")
+    return regex.compile(rf"(?<!\w)(?i:{words}):?(?:[ \n]+({name}(?: (?:{name}|{particles})){{0,3}} {name})|\n({name})\n)(?!\w)")
 
 
 def _split_names(value: str) -> list[str]:
