@@ -323,7 +323,7 @@ def _byline_pattern(lexicons: Lexicons) -> regex.Pattern:
     name = r"\p{Lu}[\p{L}'’.-]*"
     particles = "|".join(regex.escape(word) for word in lexicons.name_particles)
     words = "|".join(regex.escape(word) for word in lexicons.byline)
-    return regex.compile(rf"(?<!\w)(?i:{words}):?(?:[ \n]+({name}(?: (?:{name}|{particles})){{0,3}} {name})|\n({name})\n)(?!\w)")
+    return regex.compile(rf"(?<!\w)(?i:{words}):?(?:[ \n]+({name}(?: (?:{name}|{particles})){{0,3}} {name})(?!\w)|\n({name})\n)")
 
 
 def _split_names(value: str) -> list[str]:

@@ -141,3 +141,64 @@ def test_json_ld_nested_past_the_parser_limit_or_too_long_is_passed_over():
     scripts = "".join(f"<script type='application/ld+json'>{s}</script>" for s in (nested, huge, good))
     tree = parse(f"<html><head>{scripts}</head><body>{PROSE}</body></html>")
     assert [obj.get("headline") for obj in read_linked_data(tree).objects] == ["Council backs new bridge"]
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<html lang='en'><head>{head}</head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("<h1>Kettles</h1>" + "<div><h2>Kettle</h2><p>In stock</p><button>Add to cart</button></div>" * 3, "collection"),
+    ("<h1>Results</h1><p>Sort by</p><p>Showing 20 of 312</p><a>Clear all filters</a>", "listing"),
+    ("<h1>Roof repair</h1><p>Why choose us</p><a>Get a free quote</a><p>Our services</p>", "service"),
+    ("<h1>Bridge noise</h1><p>Posted by riverfan</p><p>Joined: 2019</p><p>Report post</p>", "forum"),
+])
+def test_page_type_from_the_cues_the_text_shows(body, expected):
+    found = html_stage.extract_html(_page(body + PROSE), [], LEXICONS, url="https://x.example/a").metadata
+    assert found["page_type"] == expected
+
+
+def test_structure_speaks_before_an_og_type_article_and_a_long_body_is_an_article():
+    docs = "<h1>Install</h1>" + "<h2>Step</h2><pre>make</pre>" * 4 + PROSE
+    found = html_stage.extract_html(_page(docs, "<meta property='og:type' content='article'>"), [], LEXICONS,
+                                    url="https://x.example/a").metadata
+    assert found["page_type"] == "documentation"
+    long_body = "<h1>Council backs new bridge</h1>" + "".join(  # over 200 words, and nothing else speaks
+        f"<p>On day {n} of the debate the council heard {n} more residents speak about the bridge, its cost and "
+        f"the traffic it would bring to the narrow streets of the old town near the river.</p>" for n in range(8))
+    assert html_stage.extract_html(_page(long_body), [], LEXICONS, url="https://x.example/a").metadata[
+        "page_type"] == "article"
+
+
+@pytest.mark.parametrize("byline, expected", [
+    ("<p>By Anna Lee</p>", ["Anna Lee"]),
+    ("<p>Written by Anna van der Lee</p>", ["Anna van der Lee"]),
+    ("<p>by</p><p>Amanda</p><p>Dec 20, 2025</p>", ["Amanda"]),
+    ("<p>Anna Lee</p><p>March 5, 2024</p>", ["Anna Lee"]),  # a name line beside a date line
+])
+def test_byline_forms(byline, expected):
+    html = _page(f"<article><h1>Council backs new bridge</h1>{byline}{PROSE}</article>")
+    assert html_stage.extract_html(html, [], LEXICONS).metadata["authors"] == expected
+
+
+def test_a_name_that_is_the_sites_own_or_a_date_gives_way_to_the_byline():
+    html = _page(f"<article><h1>Council backs new bridge</h1><p>By Anna Lee</p>{PROSE}</article>",
+                 "<meta name='author' content='Town Post'><meta property='og:site_name' content='Town Post'>")
+    assert html_stage.extract_html(html, [], LEXICONS, url="https://townpost.example/a").metadata["authors"] == [
+        "Anna Lee"]
+
+
+def test_date_htmldate_when_the_page_shows_it_else_the_date_under_the_headline():
+    shown = _page(f"<article><h1>Council backs new bridge</h1><p>March 5, 2024</p>{PROSE}</article>",
+                  "<meta property='article:published_time' content='2024-03-05T10:00:00Z'>")
+    assert html_stage.extract_html(shown, [], LEXICONS).metadata["date"] == "2024-03-05"
+    under = _page(f"<article><h1>Council backs new bridge</h1><p>By Anna Lee | 12.04.2024</p>{PROSE}"
+                  "</article><footer>Related: May 1, 2023</footer>",
+                  "<meta property='article:published_time' content='2024-03-05T10:00:00Z'>")
+    assert html_stage.extract_html(under, [], LEXICONS).metadata["date"] == "2024-04-12"  # dots: day first
+
+
+def test_an_empty_body_keeps_the_pages_header():
+    html = _page("<h1>Council backs new bridge</h1>", "<meta property='og:type' content='product'>")
+    found = html_stage.extract_html(html, [], LEXICONS, url="https://x.example/a")
+    assert found.text == "" and found.metadata["page_type"] == "product"
