@@ -18,13 +18,15 @@ gold value is not null:
 Rows: ``trafilatura.extract_metadata(html, default_url=url)`` (bare, its
 defaults) and ``cleaner html`` (the header ``clean_source`` writes). When the
 records carry ``page_type``, a confusion table of cleaner's page_type
-against it follows, with its accuracy. ``--misses N`` lists N pages per field
+against it follows, with its accuracy over all pages and over each half of
+the sites (hosts split by a stable hash). ``--misses N`` lists N pages per field
 where cleaner's value is wrong.
 """
 from __future__ import annotations
 
 import argparse
 import re
+import zlib
 import sys
 import time
 from collections import Counter
@@ -99,7 +101,17 @@ def confusion(pages: list[dict], rows: list[dict]) -> str:
         lines.append(f"| {kind} | " + " | ".join(str(pairs.get((kind, f), "")) for f in found)
                      + f" | {total} | {pairs.get((kind, kind), 0) / total:.2f} |")
     right = sum(n for (g, f), n in pairs.items() if g == f)
-    return "\n".join(lines) + f"\n\npage_type accuracy: {right / len(pages):.3f} ({right}/{len(pages)})"
+    halves = [[p["page_type"] == (row.get("page_type") or "-") for p, row in zip(pages, rows) if _half(p["url"]) == h]
+              for h in (0, 1)]
+    return "\n".join(lines) + (f"\n\npage_type accuracy: {right / len(pages):.3f} ({right}/{len(pages)}); on each half "
+                               "of the sites: " + ", ".join(f"{sum(h) / max(1, len(h)):.3f} ({len(h)})" for h in halves))
+
+
+def _half(url: str) -> int:
+    """Which half of the sites a page's host falls in (a stable hash): rules written on one hold on the other?"""
+    from urllib.parse import urlsplit
+
+    return zlib.crc32((urlsplit(url).hostname or "").removeprefix("www.").encode()) % 2
 
 
 def main(argv: list[str] | None = None) -> int:
