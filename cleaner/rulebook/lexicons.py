@@ -23,7 +23,7 @@ from .rulefile import RuleError, check_schema, parse_yaml, plain
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "lexicon.schema.json"
 NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints", "url-words",
-         "page-types-schema", "page-types-og", "page-types-url", "page-types-cues")
+         "page-types-schema", "page-types-og", "page-types-url", "page-types-cues", "languages")
 
 Words = tuple[str, ...]
 Groups = tuple[tuple[str, Words], ...]
@@ -47,6 +47,7 @@ class Lexicons:
     page_types_og: Groups  # page type -> og:type values
     page_types_url: Groups  # page type -> URL regexes
     page_types_cues: Groups  # page type -> regexes of what its visible text shows
+    languages: Groups  # ISO 639-1 code -> jusText stoplists (the guess of a page's lang)
     digest: str = ""  # over every file read: part of the RuleSet's digest
 
 

@@ -25,14 +25,15 @@ extracted text completes lang and page_type (:meth:`PageHeader.fields`).
   states (JSON-LD and meta published, then modified).
 - **lang**: what the page declares (``<html lang>``, content-language,
   og:locale, JSON-LD inLanguage), as its primary subtag ("en-GB" -> "en");
-  else py3langid's guess on the extracted text (LANG_SAMPLE characters,
-  LANG_MIN_WORDS words at least; its model loads once, 0.6 s, only then).
+  else the language whose stopwords the extracted text uses most
+  (:func:`detected_lang`; lexicon ``languages``).
 - **page_type**: stages/pagetype.py.
 """
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import regex
 
 from ..rulebook.index import registrable_domain
-from ..rulebook.lexicons import Lexicons
+from ..rulebook.lexicons import Groups, Lexicons
 from ..rulebook.site import host_of
 from .jsonld import LinkedData, first_text, read_linked_data
 from .pagetype import page_type, schema_types, type_of_text
@@ -61,9 +62,11 @@ LANG_META = ("content-language", "language", "dc.language", "og:locale")
 SITE_META = ("og:site_name", "application-name", "apple-mobile-web-app-title")
 SEPARATOR = re.compile(r"\s+(?:[|\-–—•·»:~/]|::)\s+")
 WORD = re.compile(r"\w+")
+LETTERS = re.compile(r"[^\W\d_]+")  # words without digits: "28" is a stopword of no language
 ISO_DAY = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)")
 LANG_SAMPLE = 1000
 LANG_MIN_WORDS = 10
+LANG_MIN_SHARE = 0.25  # share of a text's words its language's stopword list holds (English prose: about half)
 BYLINE_WINDOW = 400
 BYLINE_LINES = 4
 _NAME_LINE = regex.compile(r"\p{Lu}[\p{L}'’.-]+(?: \p{Lu}[\p{L}'’.-]*){1,4}")
@@ -92,10 +95,11 @@ class PageHeader:
 
     found: dict[str, Any]
     byline: list[str] | None
+    lexicons: Lexicons
 
     def fields(self, extracted: str) -> dict[str, Any]:
         """The header fields, lang and page_type from the ``extracted`` text where the page says nothing."""
-        found = {**self.found, "lang": self.found["lang"] or detected_lang(extracted),
+        found = {**self.found, "lang": self.found["lang"] or detected_lang(extracted, self.lexicons),
                  "page_type": self.found["page_type"] or type_of_text(extracted)}
         return {key: value for key, value in found.items() if value}
 
@@ -122,7 +126,7 @@ def read_header(tree: HtmlElement, url: str | None, stated: Any, lexicons: Lexic
         "lang": declared_lang(tree, meta, data),
         "page_type": page_type(schema_types(tree, types), meta.get("og:type"), url, tree, text, lexicons),
     }
-    return PageHeader(found, byline)
+    return PageHeader(found, byline, lexicons)
 
 
 def meta_values(tree: HtmlElement) -> dict[str, str]:
@@ -432,11 +436,36 @@ def primary_subtag(value: str | None) -> str | None:
     return found[1].casefold() if found and found[1].casefold() not in ("x", "und", "mul", "zxx") else None
 
 
-def detected_lang(text: str) -> str | None:
-    """py3langid's language code for ``text``; None for a text too short to tell."""
-    sample = text[:LANG_SAMPLE]
-    if len(sample.split()) < LANG_MIN_WORDS:
-        return None
-    import py3langid  # numpy and a model: only for a page that does not say its language
+def detected_lang(text: str, lexicons: Lexicons) -> str | None:
+    """The language of ``text`` by its stopwords: the code of lexicon ``languages`` whose lists hold most of its words,
+    each word counted as 1/n for the n languages that hold it.
 
-    return str(py3langid.classify(sample)[0])
+    jusText's stopword lists (installed with trafilatura) stand in for a
+    language model: no numpy, nothing to load but small word lists, and the
+    words of one line of a text say which of these languages it is. None for
+    a text of fewer than LANG_MIN_WORDS words, or whose best language holds
+    under LANG_MIN_SHARE of them (a language not in the lexicon).
+    """
+    words = [word.casefold() for word in LETTERS.findall(text[:LANG_SAMPLE])]
+    if len(words) < LANG_MIN_WORDS:
+        return None
+    index = _stopword_index(lexicons.languages)
+    held = Counter(code for word in words for code in index.get(word, ()))
+    weight: Counter[str] = Counter()
+    for word in words:  # a word many lists hold ("a", "de") says little about which language it is
+        codes = index.get(word, ())
+        weight.update({code: 1 / len(codes) for code in codes})
+    code = max(weight, key=lambda c: (weight[c], c), default=None)
+    return code if code is not None and held[code] >= LANG_MIN_SHARE * len(words) else None
+
+
+@lru_cache(maxsize=8)
+def _stopword_index(languages: Groups) -> dict[str, tuple[str, ...]]:
+    """Stopword -> the codes of lexicon ``languages`` whose lists hold it."""
+    from .linemodel import stoplist
+
+    index: dict[str, list[str]] = {}
+    for code, names in languages:
+        for word in frozenset().union(*(stoplist(name) for name in names)):
+            index.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in index.items()}

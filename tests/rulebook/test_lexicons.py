@@ -14,6 +14,7 @@ from cleaner.rulebook.ruleset import load_ruleset, shipped_rules_dir
 from cleaner.stages.html.imported import _byline_prefix
 from cleaner.stages.linemodel import url_words
 from cleaner.stages.metadata import agency_name, find_dateline, people_from_credits
+from cleaner.stages.pageheader import detected_lang
 from cleaner.stages.pagetype import type_of_cues, type_of_og, type_of_schema, type_of_url
 
 LEDE = "OSLO, Jan. 18 (NTB) - The Norwegian government said on Thursday it would raise its defence budget."
@@ -36,6 +37,7 @@ CHECKS = {  # lexicon -> what its inline tests' values are: the result of readin
     "page-types-og": lambda text, lexicons: type_of_og(text, lexicons) or "other",
     "page-types-url": lambda text, lexicons: type_of_url(text, lexicons) or "other",
     "page-types-cues": lambda text, lexicons: type_of_cues(text, lexicons) or "other",
+    "languages": lambda text, lexicons: detected_lang(text, lexicons) or "-",
 }
 
 
