@@ -1,9 +1,9 @@
 """The words the metadata grammar and ``cleaner learn`` read, as data: ``rules/lexicons/*.yaml``.
 
-News agencies, month names, credit roles and byline words are English, not
-code: kept in files, they can be extended from a ``--rules`` folder
-(``DIR/lexicons/NAME.yaml`` adds to the shipped list; with ``replace: true``
-it replaces it) without touching the grammar. Each file is checked against
+News agencies, month names, credit roles, byline words and the cues of a
+page's type are English (or schema.org), not code: kept in files, they can
+be extended from a ``--rules`` folder (``DIR/lexicons/NAME.yaml`` adds to
+the shipped list; with ``replace: true`` it replaces it) without touching the grammar. Each file is checked against
 ``schema/lexicon.schema.json`` (unknown keys are errors) and a broken one is
 a RuleError naming its file and line, as for rule files. The loaded lexicons
 travel inside the RuleSet, so the compiled-rules cache holds them too.
@@ -22,7 +22,8 @@ import regex
 from .rulefile import RuleError, check_schema, parse_yaml, plain
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "lexicon.schema.json"
-NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints", "url-words")
+NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints", "url-words",
+         "page-types-schema", "page-types-og", "page-types-url", "page-types-cues", "languages")
 
 Words = tuple[str, ...]
 Groups = tuple[tuple[str, Words], ...]
@@ -42,6 +43,11 @@ class Lexicons:
     byline: Words
     kind_hints: Groups  # kind -> keyword regexes, first match wins
     url_words: Words  # words of a URL path that name no story (the line model's headline anchor skips them)
+    page_types_schema: Groups  # page type -> schema.org types (stages/pagetype.py)
+    page_types_og: Groups  # page type -> og:type values
+    page_types_url: Groups  # page type -> URL regexes
+    page_types_cues: Groups  # page type -> regexes of what its visible text shows
+    languages: Groups  # ISO 639-1 code -> jusText stoplists (the guess of a page's lang)
     digest: str = ""  # over every file read: part of the RuleSet's digest
 
 

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
-METADATA_FIELDS = ("title", "authors", "date", "sitename", "description", "categories", "tags",
-                   "language", "image", "url")
+METADATA_FIELDS = ("title", "authors", "date", "sitename", "description", "categories", "tags", "image", "url")
 AUTHOR_CHARS = 120  # extract_author's len_limit: a longer candidate is not a byline
 _NAME = r"[A-Za-z_][\w.-]*"
 _STRING = r"'([^']*)'"  # trafilatura quotes with ' (an XPath string literal has no escapes)
@@ -43,7 +42,6 @@ def header_fields(doc: Any, url: str | None) -> dict[str, Any]:
         "description": doc.description,
         "categories": [c for c in doc.categories or [] if c] or None,
         "tags": [t for t in doc.tags or [] if t] or None,
-        "language": doc.language,
         "image": doc.image,
         "url": None if url else doc.url,
     }

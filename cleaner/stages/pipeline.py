@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SETTLE_PASSES = 4  # rule passes over what is left after the first; see settle()
 STUB_WORDS = 80  # a body shorter than this next to a paywall prompt is a paywall stub
 HEADER_FIELDS = ("title", "site", "url", "date", "dateline", "agency", "authors", "editors", "credits",
-                 "captions", "section", "status", "source", "source_sha256", "encoding", "rules", "removed")
+                 "captions", "section", "lang", "page_type", "status", "source", "source_sha256", "encoding", "rules",
+                 "removed")
 TEXT_FIELDS = ("title", "authors", "date", "dateline", "agency", "section")  # fields text heuristics can fill
 
 

@@ -14,6 +14,8 @@ from cleaner.rulebook.ruleset import load_ruleset, shipped_rules_dir
 from cleaner.stages.html.imported import _byline_prefix
 from cleaner.stages.linemodel import url_words
 from cleaner.stages.metadata import agency_name, find_dateline, people_from_credits
+from cleaner.stages.pageheader import detected_lang
+from cleaner.stages.pagetype import type_of_cues, type_of_og, type_of_schema, type_of_url
 
 LEDE = "OSLO, Jan. 18 (NTB) - The Norwegian government said on Thursday it would raise its defence budget."
 
@@ -31,6 +33,11 @@ CHECKS = {  # lexicon -> what its inline tests' values are: the result of readin
     "byline": lambda text, lexicons: _byline_prefix(lexicons.byline).sub("", text),
     "kind-hints": guess_kind,
     "url-words": lambda url, lexicons: " ".join(sorted(url_words(url, lexicons.url_words))),
+    "page-types-schema": lambda text, lexicons: type_of_schema(text.split(", "), lexicons) or "other",
+    "page-types-og": lambda text, lexicons: type_of_og(text, lexicons) or "other",
+    "page-types-url": lambda text, lexicons: type_of_url(text, lexicons) or "other",
+    "page-types-cues": lambda text, lexicons: type_of_cues(text, lexicons) or "other",
+    "languages": lambda text, lexicons: detected_lang(text, lexicons) or "-",
 }
 
 
@@ -70,10 +77,10 @@ def test_changed_lexicon_invalidates_the_rules_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("CLEANER_NO_CACHE", raising=False)
     path = write_lexicon(tmp_path / "rules", "byline", "description: Dutch.\nentries: [door]\n")
-    assert load_ruleset([tmp_path / "rules"]).lexicons.byline == ("by", "door")
+    assert load_ruleset([tmp_path / "rules"]).lexicons.byline == ("by", "written by", "door")
     path.write_text("description: German.\nentries: [von]\n", encoding="utf-8")
     os.utime(path, ns=(1, 1))  # a different mtime even on a coarse clock
-    assert load_ruleset([tmp_path / "rules"]).lexicons.byline == ("by", "von")
+    assert load_ruleset([tmp_path / "rules"]).lexicons.byline == ("by", "written by", "von")
 
 
 @pytest.mark.parametrize("name, text, line, reason", [

@@ -218,7 +218,7 @@ def test_metadata_comes_from_meta_tags_and_json_ld():
             ' "author": {"@type": "Person", "name": "Jane Doe"}}</script>')
     assert _header(head, "") == {"title": "Council backs bridge", "authors": ["Jane Doe"], "date": "2024-03-05",
                                  "sitename": "Town Post", "description": "A new bridge.", "categories": ["Local"],
-                                 "tags": ["bridges"]}
+                                 "tags": ["bridges"], "lang": "en", "page_type": "article"}
 
 
 def test_byline_in_the_body_gives_the_author_but_link_lists_give_no_tags():

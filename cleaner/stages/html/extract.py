@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..document import HEADING, DomRemoval
 from ..htmlmeta import header_fields, page_metadata
+from ..pageheader import read_header
 from .blocks import PageBlocks, read_page
 from .dom import _extract_text, apply_replacements, prune
 from .imported import _site_metadata, _start, _strip_small, imported_pass, is_imported
@@ -48,15 +49,17 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
         return Extraction(text="", metadata={}, removals=(), warnings=("html: nothing to parse",))
     # metadata first: imported strips may drop the byline or the <h1>
     doc = page_metadata(first.tree, url, first.index)
+    page = read_header(first.tree, url, doc, lexicons)
     site_metadata = {f.name: _site_metadata(first.tree, f, lexicons) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     warnings = list(first.warnings)
     reference, judged = _extract_text(first.tree, url, blocks)
     first = replace(first, removals=first.removals + tuple(judged))
     removals = first.removals
-    if not reference:
-        return Extraction(text="", metadata={}, removals=removals, warnings=tuple(warnings))
-    text, metadata, sources = _without_title(reference, doc.title), header_fields(doc, url), {}
+    metadata = {**header_fields(doc, url), **page.fields(reference)}
+    if not reference:  # no body, but the page still says what it is (a JSONL record keeps its header)
+        return Extraction(text="", metadata=metadata, removals=removals, warnings=tuple(warnings))
+    text, sources = _without_title(reference, doc.title), {}
     first = replace(first, text=reference)
     for rule_file in imported:
         start = _start(markup, own, rule_file, first)
@@ -69,6 +72,8 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
         filled = {key: value for key, value in found.metadata.items() if key not in metadata}
         metadata.update(filled)
         sources.update(dict.fromkeys(filled, rule_file.name))
+    if "authors" not in metadata and page.byline:
+        metadata["authors"] = page.byline  # a guess from the text: after a site file's author XPath
     return Extraction(text=text, metadata=metadata, removals=tuple(removals), warnings=tuple(warnings),
                       metadata_from=sources)
 
