@@ -158,6 +158,14 @@ def moved_to_header(lines: list[Line]) -> dict[str, list[str]]:
     return values
 
 
+_MARKDOWN_HEADING = regex.compile(r"#{1,6}[ \t]+")
+
+
+def _heading_text(line: str) -> str:
+    """A line's text without the markdown heading marks an ``md`` output (or a markdown input) puts before it."""
+    return _MARKDOWN_HEADING.sub("", line, count=1) if line.startswith("#") else line
+
+
 def extract(lines: list[Line], prior: dict[str, Any], lexicons: Lexicons) -> tuple[dict[str, Any], list[Removal]]:
     """Header fields found in the text, and the removals for lines that became the title or section.
 
@@ -178,8 +186,8 @@ def extract(lines: list[Line], prior: dict[str, Any], lexicons: Lexicons) -> tup
             line.removal = Removal(line=line.no, text=line.text, rule=f"builtin/{name}", kind=name,
                                    action="header", field=name)
             moves.append(line.removal)
-        title = title_line.text if title_line else None
-        section = section_line.text if section_line else None
+        title = _heading_text(title_line.text) if title_line else None
+        section = _heading_text(section_line.text) if section_line else None
     lede = next((line.text for line in lines if line.removal is None and looks_like_prose(line.text)), "")
     dateline, agency = find_dateline(lede, lexicons)
     moved = moved_to_header(lines)

@@ -79,3 +79,15 @@ def test_cleaning_a_cleaned_file_keeps_its_header(ruleset):
     once = render(clean_text(text, url="https://news.example.org/bridge", rules=ruleset), "md")
     again = clean_text(once, rules=ruleset)
     assert render(again, "md") == once
+
+
+def test_a_markdown_heading_becomes_the_title_without_its_marks(ruleset):
+    from cleaner import clean_text
+
+    text = ("## Harbour town votes to rebuild its wall\n\nThe council voted on Tuesday to rebuild the sea wall that "
+            "gave way in the January storms.\n\n## What comes next\n\n- Repairs start in March, the council said.\n")
+    document = clean_text(text, rules=ruleset)
+    assert document.metadata["title"] == "Harbour town votes to rebuild its wall"
+    assert "## What comes next" in document.body  # the body's own headings keep their marks
+    assert clean_text("#hashtag of the week\n\nThe council voted on Tuesday to rebuild the wall, it said.\n",
+                      rules=ruleset).metadata["title"] == "#hashtag of the week"  # no space: not a heading
