@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ...rulebook.blockmodel import CANDIDATES, CONTEXT_TAGS, FAMILIES, OWN_FAMILIES, TAG_GROUPS, BlockModel
 from ..document import HEADING, ITEM, DomRemoval
-from .dom import SNIPPET_CHARS
+from .dom import EXTRACT_OPTIONS, SNIPPET_CHARS
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
@@ -406,3 +406,23 @@ def judged_text(tree: HtmlElement, url: str | None, model: BlockModel) -> tuple[
             removals.append(DomRemoval(rule_file=model.id, selector=f"score {score:.2f}",
                                        text=block.text[:SNIPPET_CHARS], kind="boilerplate"))
     return "\n".join(lines), removals
+
+
+def extract_text(tree: HtmlElement, url: str | None,
+                 blocks: BlockModel | None = None) -> tuple[str, list[DomRemoval]]:
+    """The text of a tree ('' when nothing is found) and the block model's removals; ``tree`` stays as it was.
+
+    With a block model, its judgement of the candidate extractions
+    (:func:`judged_text`); without, trafilatura's text alone.
+    Extractors work on a copy, so an imported file's pass can start from
+    the tree without parsing the page again. Metadata comes from
+    page_metadata, once: trafilatura's own would scan the body for fields
+    cleaner drops. The text does not depend on it (trafilatura uses the URL
+    only for links and images).
+    """
+    if blocks is not None:
+        return judged_text(tree, url, blocks)
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
+    return ((doc.text or "") if doc is not None else ""), []

@@ -19,7 +19,6 @@ from ..htmlmeta import AttributeIndex, author_attributes
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
-    from ...rulebook.blockmodel import BlockModel
     from ...rulebook.rulefile import RuleFile
     from ...rulebook.selectors import Query
 
@@ -279,27 +278,6 @@ def apply_replacements(html: str, files: Iterable[RuleFile]) -> str:
         for pair in (rule_file.html or {}).get("replace", []):
             html = html.replace(pair["find"], pair["replace"])
     return html
-
-def _extract_text(tree: HtmlElement, url: str | None,
-                  blocks: BlockModel | None = None) -> tuple[str, list[DomRemoval]]:
-    """The text of a tree ('' when nothing is found) and the block model's removals; ``tree`` stays as it was.
-
-    With a block model, its judgement of the candidate extractions
-    (:func:`.blocks.judged_text`); without, trafilatura's text alone.
-    Extractors work on a copy, so an imported file's pass can start from
-    the tree without parsing the page again. Metadata comes from
-    page_metadata, once: trafilatura's own would scan the body for fields
-    cleaner drops. The text does not depend on it (trafilatura uses the URL
-    only for links and images).
-    """
-    if blocks is not None:
-        from .blocks import judged_text
-
-        return judged_text(tree, url, blocks)
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(tree, url=url, **EXTRACT_OPTIONS)
-    return ((doc.text or "") if doc is not None else ""), []
 
 @dataclass(frozen=True)
 class Pruned:

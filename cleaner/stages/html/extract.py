@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..document import HEADING, DomRemoval
 from ..htmlmeta import header_fields, page_metadata
 from ..pageheader import read_header
-from .blocks import PageBlocks, read_page
-from .dom import _extract_text, apply_replacements, prune
+from .blocks import PageBlocks, extract_text, read_page
+from .dom import apply_replacements, prune
 from .imported import _site_metadata, _start, _strip_small, imported_pass, is_imported
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,7 +53,7 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
     site_metadata = {f.name: _site_metadata(first.tree, f, lexicons) for f in imported}
     first = _strip_small(first, [f for f in imported if apply_replacements(markup, [f]) == markup])
     warnings = list(first.warnings)
-    reference, judged = _extract_text(first.tree, url, blocks)
+    reference, judged = extract_text(first.tree, url, blocks)
     first = replace(first, removals=first.removals + tuple(judged))
     removals = first.removals
     metadata = {**header_fields(doc, url), **page.fields(reference)}

@@ -14,8 +14,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
 from ..document import DomRemoval
-from .dom import (MIN_GUARDED_CHARS, Pruned, _compiled, _extract_text, _file_hits, _outermost, _paragraph_chars,
-                  _removal, _text, apply_replacements, prune)
+from .blocks import extract_text
+from .dom import (MIN_GUARDED_CHARS, Pruned, _compiled, _file_hits, _outermost, _paragraph_chars, _removal, _text,
+                  apply_replacements, prune)
 
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
@@ -161,13 +162,13 @@ def imported_pass(start: Pruned | None, rule_file: RuleFile, reference: str, url
     stripped = [element for _, element in hits]
     if body or not stripped:  # trafilatura's text of the start tree, restricted to the body nodes if any
         if start.text is None:
-            page_text, judged = _extract_text(tree, url, blocks)
+            page_text, judged = extract_text(tree, url, blocks)
             removals += judged
         else:
             page_text = start.text
         text = _body_text(body, set(stripped), page_text) if body else page_text
     else:  # the first pass's judgement is replaced by this tree's
-        text, judged = _extract_text(_without(tree, stripped), url, blocks)
+        text, judged = extract_text(_without(tree, stripped), url, blocks)
         removals = [r for r in removals if blocks is None or r.rule_file != blocks.id] + judged
     kept = _share(in_scope, _key(text))
     if kept < KEEP_SHARE:
