@@ -10,13 +10,12 @@ that a file whose features are not this version's is refused, not misread.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .linemodel import ModelError
+from .linemodel import ModelError, fitted_vectors, model_errors, read_model_file
 
 BLOCK_MODEL_FORMAT = 1
 BLOCK_MODEL_FILE = Path("models") / "blocks.json"  # inside a rules folder; a later folder's file wins
@@ -105,27 +104,14 @@ def block_model_from_json(data: Any, path: str) -> BlockModel:
     """A BlockModel from its JSON form; ModelError naming what is wrong."""
     if not isinstance(data, dict) or data.get("format") != BLOCK_MODEL_FORMAT:
         raise ModelError(f"{path}: not a block model of format {BLOCK_MODEL_FORMAT}")
-    try:
-        if tuple(data["features"]) != BLOCK_FEATURES:
-            raise ModelError(f"{path}: its features are not the ones this cleaner computes; retrain it with "
-                             "`cleaner train --html`")
-        vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
-        if any(len(vector) != len(BLOCK_FEATURES) for vector in vectors) or 0.0 in vectors[1]:
-            raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
+    with model_errors(path):
+        vectors = fitted_vectors(data, BLOCK_FEATURES, path, "cleaner train --html")
         return BlockModel(name=str(data["name"]), version=str(data["version"]), mean=vectors[0], scale=vectors[1],
                           weights=vectors[2], bias=float(data["bias"]), inside=float(data["decision"]["inside"]),
                           outside=float(data["decision"]["outside"]), training=dict(data.get("training") or {}),
                           path=path)
-    except ModelError:
-        raise
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelError(f"{path}: {type(error).__name__}: {error}") from None
 
 
 def load_block_model(path: str | Path) -> BlockModel:
     """Read a block model file; ModelError with the path and the reason when it cannot be used."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ModelError(f"{path}: {error}") from None
-    return block_model_from_json(data, str(path))
+    return block_model_from_json(read_model_file(path), str(path))

@@ -10,9 +10,10 @@ list is not the one this version computes is refused rather than misread.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 MODEL_FORMAT = 2  # 2: one-span smoothing, URL, keyword and list features; a format-1 file is refused
 MODEL_FILE = Path("models") / "lines.json"  # inside a rules folder; a later folder's file wins
@@ -88,33 +89,49 @@ class LineModel:
                 "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
 
 
-def model_from_json(data: Any, path: str) -> LineModel:
-    """A LineModel from its JSON form; ModelError naming what is wrong."""
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
-        raise ModelError(f"{path}: not a line model of format {MODEL_FORMAT}")
+def read_model_file(path: str | Path) -> Any:
+    """A model file's JSON; ModelError with the path and the reason when it cannot be read."""
     try:
-        names = tuple(data["features"])
-        if names != FEATURES:
-            raise ModelError(f"{path}: its features are not the ones this cleaner computes; retrain it with "
-                             "`cleaner train`")
-        vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
-        if any(len(vector) != len(names) for vector in vectors) or 0.0 in vectors[1]:
-            raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
-        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS})
-        return LineModel(name=str(data["name"]), version=str(data["version"]), features=names,
-                         mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
-                         decision=decision, languages=tuple(data.get("languages") or ("English",)),
-                         training=dict(data.get("training") or {}), path=path)
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{path}: {error}") from None
+
+
+@contextmanager
+def model_errors(path: str) -> Iterator[None]:
+    """A missing key or a value of the wrong type in a model file becomes a ModelError naming the file."""
+    try:
+        yield
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError) as error:
         raise ModelError(f"{path}: {type(error).__name__}: {error}") from None
 
 
+def fitted_vectors(data: dict[str, Any], features: tuple[str, ...], path: str, retrain: str
+                   ) -> list[tuple[float, ...]]:
+    """Mean, scale and weights of a linear model file, checked against the features this cleaner computes."""
+    if tuple(data["features"]) != features:
+        raise ModelError(f"{path}: its features are not the ones this cleaner computes; retrain it with `{retrain}`")
+    vectors = [tuple(float(v) for v in data[key]) for key in ("mean", "scale", "weights")]
+    if any(len(vector) != len(features) for vector in vectors) or 0.0 in vectors[1]:
+        raise ModelError(f"{path}: mean, scale and weights must each hold one number per feature, scales non-zero")
+    return vectors
+
+
+def model_from_json(data: Any, path: str) -> LineModel:
+    """A LineModel from its JSON form; ModelError naming what is wrong."""
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{path}: not a line model of format {MODEL_FORMAT}")
+    with model_errors(path):
+        vectors = fitted_vectors(data, FEATURES, path, "cleaner train")
+        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS})
+        return LineModel(name=str(data["name"]), version=str(data["version"]), features=FEATURES,
+                         mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
+                         decision=decision, languages=tuple(data.get("languages") or ("English",)),
+                         training=dict(data.get("training") or {}), path=path)
+
+
 def load_model(path: str | Path) -> LineModel:
     """Read a model file; ModelError with the path and the reason when it cannot be used."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ModelError(f"{path}: {error}") from None
-    return model_from_json(data, str(path))
+    return model_from_json(read_model_file(path), str(path))
