@@ -54,6 +54,34 @@ def test_blocks_follow_the_page_structure():
     assert ARTICLE in rendered and "- Home" in rendered  # a menu is a list too: the judge decides
 
 
+def test_blocks_are_grouped_by_the_element_around_them_however_long_the_page():
+    # grouping once used the id() of lxml proxies, which Python reuses once one is freed
+    page = "<html><body>" + "".join(f"<div><p>Para {i}.</p><p>More {i}.</p></div>" for i in range(30)) + "</body></html>"
+    blocks = page_blocks(parse(page))
+    groups: dict[int, list[str]] = {}
+    for block in blocks:
+        groups.setdefault(block.parent, []).append(block.text)
+    assert sorted(groups.values()) == sorted([f"Para {i}.", f"More {i}."] for i in range(30))
+
+
+def test_readability_on_a_tree_reads_what_stock_readability_reads():
+    from copy import deepcopy
+
+    from lxml.html import fromstring
+    from readability import Document
+
+    from cleaner.stages.html.readable import article_html
+
+    page = PAGE.replace("<body>", "<body><script>var x = '<p>not text</p>';</script><style>p { color: red }</style>"
+                        "<!-- a comment --><link rel='stylesheet' href='a.css'>")
+    tree = parse(page)
+    before = parse(page)
+    ours, stock = article_html(tree), Document(deepcopy(tree)).summary(html_partial=True)
+    assert [b.text for b in page_blocks(fromstring(ours))] == [b.text for b in page_blocks(fromstring(stock))]
+    assert ARTICLE in ours and "not text" not in ours and "color" not in ours
+    assert [e.tag for e in tree.iter()] == [e.tag for e in before.iter()]  # the tree stays as it was
+
+
 def test_a_candidate_holds_a_repeated_text_once():
     teaser = "The city council voted on Tuesday to close the old bridge for repairs"
     held = held_by([ARTICLE, teaser], ARTICLE)

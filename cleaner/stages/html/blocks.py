@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from copy import deepcopy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -59,7 +58,7 @@ class Block:
     own_families: frozenset[str]  # FAMILIES hit by its own element's and parent's class/id tokens
     depth: int
     link_chars: int
-    parent: int  # an id of the block element holding it, to group siblings
+    parent: int  # the walk's number of the block element around its own (0: the body): siblings share it
 
     def render(self) -> str:
         """The block as a body line: ``## `` before a heading, ``- `` before a list item, a row as ``| a | b |``."""
@@ -89,11 +88,12 @@ class _Walker:
         self.blocks: list[Block] = []
         self.parts: list[str] = []
         self.links = 0
+        self.elements = 0  # block elements entered so far, to number them (the body is 0)
 
     def flush(self, ctx: tuple) -> None:
         text = " ".join("".join(self.parts).split())
         if text and _WORD.search(text):
-            tag, heading, contexts, families, own, depth, parent = ctx
+            tag, heading, contexts, families, own, depth, parent, _ = ctx
             self.blocks.append(Block(text, tag, heading, contexts, families, own, depth,
                                      min(self.links, len(text)), parent))
         self.parts, self.links = [], 0
@@ -131,14 +131,15 @@ class _Walker:
             self.add(child.tail, in_link)
 
     def walk_block(self, child: HtmlElement, tag: str, ctx: tuple) -> None:
-        _, heading, contexts, families, _, depth, _ = ctx
+        _, heading, contexts, families, _, depth, _, number = ctx
         own = _families(child)
+        self.elements += 1
         parent = child.getparent()
         near = own | (_families(parent) if parent is not None else set())
         kind = tag if tag in CONTEXT_TAGS else "table" if tag in ("tbody", "thead", "tfoot") else \
             "ul" if tag == "menu" else None
         inner = (tag, _HEADINGS.get(tag, heading), contexts | {kind} if kind else contexts,
-                 families | own, frozenset(near), depth + 1, id(child))
+                 families | own, frozenset(near), depth + 1, number, self.elements)
         self.add(child.text, False)
         self.walk(child, inner, False, tag == _ROW)
         self.flush(inner)
@@ -149,7 +150,7 @@ def page_blocks(tree: HtmlElement) -> list[Block]:
     body = tree.find(".//body")
     root = body if body is not None else tree
     walker = _Walker()
-    ctx = ("body", 0, frozenset(), frozenset(), frozenset(), 0, id(root))
+    ctx = ("body", 0, frozenset(), frozenset(), frozenset(), 0, 0, 0)
     walker.add(root.text, False)
     walker.walk(root, ctx, False, False)
     walker.flush(ctx)
@@ -218,17 +219,18 @@ def candidates(tree: HtmlElement, url: str | None) -> dict[str, str]:
 
 
 def readability_text(tree: HtmlElement) -> str:
-    """readability-lxml's article for a copy of the tree, one line per block ('' when it finds none or fails)."""
+    """readability-lxml's article for the tree, one line per block ('' when it finds none or fails)."""
     from lxml import etree
     from lxml.html import fromstring
-    from readability import Document
     from readability.readability import Unparseable
 
+    from .readable import article_html
+
     try:
-        summary = Document(deepcopy(tree)).summary(html_partial=True)
+        summary = article_html(tree)
     except (Unparseable, ValueError, TypeError, etree.LxmlError):
         return ""
-    if not summary or not summary.strip():
+    if not summary.strip():
         return ""
     try:
         part = fromstring(summary)
@@ -261,6 +263,8 @@ def block_features(blocks: Sequence[Block], held: dict[str, list[bool]], stopwor
         by_parent.setdefault(block.parent, []).append(i)
     chars = [len(b.text) for b in blocks]
     total = sum(chars) or 1
+    group_chars = {parent: sum(chars[j] for j in group) or 1 for parent, group in by_parent.items()}
+    group_held = {parent: sum(chars[j] for j in group if any_held[j]) for parent, group in by_parent.items()}
     page_recall = sum(c for c, h in zip(chars, recall) if h) / total
     page_read = sum(c for c, h in zip(chars, readability) if h) / total
     either = sum(c for c, a, b in zip(chars, recall, readability) if a or b) or 1
@@ -274,8 +278,6 @@ def block_features(blocks: Sequence[Block], held: dict[str, list[bool]], stopwor
         tokens = _WORD.findall(text)
         folded = [t.casefold() for t in tokens]
         n_tokens = len(tokens) or 1
-        siblings = by_parent[block.parent]
-        sibling_chars = sum(chars[j] for j in siblings) or 1
         group = _tag_group(block)
         rows.append([
             math.log1p(len(text)), math.log1p(len(tokens)), block.link_chars / max(len(text), 1),
@@ -288,7 +290,7 @@ def block_features(blocks: Sequence[Block], held: dict[str, list[bool]], stopwor
             *(float(held[c][i]) for c in CANDIDATES), float(sum(held[c][i] for c in CANDIDATES)),
             float(i > 0 and recall[i - 1]), float(i > 0 and readability[i - 1]),
             float(i + 1 < n and recall[i + 1]), float(i + 1 < n and readability[i + 1]),
-            sum(chars[j] for j in siblings if any_held[j]) / sibling_chars, math.log1p(len(siblings)),
+            group_held[block.parent] / group_chars[block.parent], math.log1p(len(by_parent[block.parent])),
             page_recall, page_read, agreement, math.log1p(n), *spans[i], *agreed[i],
         ])
     return rows
