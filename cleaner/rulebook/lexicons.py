@@ -1,6 +1,6 @@
 """The words the metadata grammar and ``cleaner learn`` read, as data: ``rules/lexicons/*.yaml``.
 
-News agencies, month names, credit roles, byline words and the cues of a
+News agencies, month names, credit roles, byline and author-label words and the cues of a
 page's type are English (or schema.org), not code: kept in files, they can
 be extended from a ``--rules`` folder (``DIR/lexicons/NAME.yaml`` adds to
 the shipped list; with ``replace: true`` it replaces it) without touching the grammar. Each file is checked against
@@ -22,7 +22,7 @@ import regex
 from .rulefile import RuleError, check_schema, parse_yaml, plain
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "lexicon.schema.json"
-NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "kind-hints", "url-words",
+NAMES = ("agencies", "months", "credit-roles", "name-particles", "byline", "author-labels", "kind-hints", "url-words",
          "page-types-schema", "page-types-og", "page-types-url", "page-types-cues", "languages")
 
 Words = tuple[str, ...]
@@ -41,6 +41,7 @@ class Lexicons:
     credit_roles: Groups  # authors | editors | qualifiers -> words
     name_particles: Words
     byline: Words
+    author_labels: Words  # words of labels an author search finds ("Written By", "View more posts"), never a name's
     kind_hints: Groups  # kind -> keyword regexes, first match wins
     url_words: Words  # words of a URL path that name no story (the line model's headline anchor skips them)
     page_types_schema: Groups  # page type -> schema.org types (stages/pagetype.py)

@@ -267,14 +267,28 @@ def choose_authors(tree: HtmlElement, meta: dict[str, str], data: LinkedData, ma
     as one) or that read as a date ("Dec", "Updated January": a byline
     search hitting the dateline) go last, after a "By ..." line under the
     headline (``byline``, :func:`byline_authors`); a page with no name at all
-    is left to a site file's author XPath, and then to that line.
+    is left to a site file's author XPath, and then to that line. A value
+    that is only a label ("Written By", :func:`is_label`) names no one.
     """
     stated = main.get("author") or main.get("creator")
     sources = (data.people(stated, organisations=False), _meta_authors(tree, meta),
                _split_names(trafilatura_author or ""), data.people(stated))
-    found = [kept for names in sources if (kept := [name for name in names if any(c.isalpha() for c in name)])]
+    found = [kept for names in sources if (kept := [name for name in map(_trimmed, names)
+                                                     if any(c.isalpha() for c in name) and not is_label(name, lexicons)])]
     people = next((names for names in found if not any(_not_a_person(name, site, lexicons) for name in names)), None)
-    return people or (byline if found else None) or next(iter(found), None)
+    return people or (byline if any(sources) else None) or next(iter(found), None)
+
+
+def _trimmed(name: str) -> str:
+    """A name less the punctuation a joined value leaves at its ends (", USA TODAY")."""
+    return name.strip(" ,;:|-–—")
+
+
+def is_label(name: str, lexicons: Lexicons) -> bool:
+    """Whether an author value is only a label or template field's words (lexicon ``author-labels``)."""
+    labels = set(lexicons.author_labels)
+    return all(word in labels for word in _words(name))
+
 
 
 def _not_a_person(name: str, site: set[str], lexicons: Lexicons) -> bool:
@@ -310,14 +324,19 @@ def byline_authors(text: str, heading: str | None, lexicons: Lexicons) -> list[s
     if start < 0:
         return None
     found = _byline_pattern(lexicons).search(text, max(0, start - BYLINE_WINDOW), start + len(heading) + BYLINE_WINDOW)
-    if found:
+    if found and _a_name_beside(found[1] or found[2], heading, lexicons):
         return [found[1] or found[2]]
     lines = text[start + len(heading):start + len(heading) + BYLINE_WINDOW].split("\n")[1:BYLINE_LINES + 1]
     dated = [bool(written_dates(line)) for line in lines]
     for at, line in enumerate(lines):
-        if _NAME_LINE.fullmatch(line) and any(dated[max(0, at - 1):at + 2]):
+        if _NAME_LINE.fullmatch(line) and any(dated[max(0, at - 1):at + 2]) and _a_name_beside(line, heading, lexicons):
             return [line]
     return None
+
+
+def _a_name_beside(name: str, heading: str, lexicons: Lexicons) -> bool:
+    """Whether a byline's name is one: not the headline repeated, not a label ("In This Article")."""
+    return _words(name) != _words(heading) and not is_label(name, lexicons)
 
 
 @lru_cache(maxsize=8)

@@ -14,7 +14,7 @@ from cleaner.rulebook.ruleset import load_ruleset, shipped_rules_dir
 from cleaner.stages.html.imported import _byline_prefix
 from cleaner.stages.linemodel import url_words
 from cleaner.stages.metadata import agency_name, find_dateline, people_from_credits
-from cleaner.stages.pageheader import detected_lang
+from cleaner.stages.pageheader import detected_lang, is_label
 from cleaner.stages.pagetype import type_of_cues, type_of_og, type_of_schema, type_of_url
 
 LEDE = "OSLO, Jan. 18 (NTB) - The Norwegian government said on Thursday it would raise its defence budget."
@@ -31,6 +31,7 @@ CHECKS = {  # lexicon -> what its inline tests' values are: the result of readin
     "credit-roles": _people,
     "name-particles": _people,
     "byline": lambda text, lexicons: _byline_prefix(lexicons.byline).sub("", text),
+    "author-labels": lambda text, lexicons: "label" if is_label(text, lexicons) else "name",
     "kind-hints": guess_kind,
     "url-words": lambda url, lexicons: " ".join(sorted(url_words(url, lexicons.url_words))),
     "page-types-schema": lambda text, lexicons: type_of_schema(text.split(", "), lexicons) or "other",

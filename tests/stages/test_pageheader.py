@@ -202,3 +202,21 @@ def test_an_empty_body_keeps_the_pages_header():
     html = _page("<h1>Council backs new bridge</h1>", "<meta property='og:type' content='product'>")
     found = html_stage.extract_html(html, [], LEXICONS, url="https://x.example/a")
     assert found.text == "" and found.metadata["page_type"] == "product"
+
+
+def test_a_label_where_a_name_should_be_names_no_one_and_the_byline_stands_in():
+    labelled = _page(f"<article><h1>Council backs new bridge</h1><p>By Anna Lee</p>{PROSE}</article>",
+                     "<meta name='author' content='View more posts'>")
+    assert html_stage.extract_html(labelled, [], LEXICONS).metadata["authors"] == ["Anna Lee"]
+    alone = _page(f"<article><h1>Council backs new bridge</h1>{PROSE}</article>",
+                  "<meta name='author' content='page.head.extra.author'>")
+    assert "authors" not in html_stage.extract_html(alone, [], LEXICONS).metadata
+    joined = _page(f"<article><h1>Council backs new bridge</h1>{PROSE}</article>",
+                   "<meta name='author' content=', Anna Lee'>")
+    assert html_stage.extract_html(joined, [], LEXICONS).metadata["authors"] == ["Anna Lee"]
+
+
+def test_the_headline_repeated_beside_a_date_is_no_byline():
+    html = _page(f"<article><h1>Council Backs New Bridge</h1><p>Council Backs New Bridge</p><p>March 5, 2024</p>"
+                 f"{PROSE}</article>")
+    assert "authors" not in html_stage.extract_html(html, [], LEXICONS).metadata
