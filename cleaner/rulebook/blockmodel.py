@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .linemodel import ModelError, fitted_vectors, model_errors, read_model_file
+from .linemodel import ModelError, NamedModel, fitted_vectors, model_errors, read_model_file
 
 BLOCK_MODEL_FORMAT = 1
 BLOCK_MODEL_FILE = Path("models") / "blocks.json"  # inside a rules folder; a later folder's file wins
@@ -58,7 +58,7 @@ BLOCK_FEATURES = (
 
 
 @dataclass(frozen=True)
-class BlockModel:
+class BlockModel(NamedModel):
     """A fitted block model: a logistic regression and its two thresholds.
 
     ``inside``: a block the recall candidate holds stays at this score or
@@ -75,15 +75,6 @@ class BlockModel:
     outside: float
     training: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     path: str | None = field(default=None, compare=False)
-
-    @property
-    def id(self) -> str:
-        """The rule id its removals carry."""
-        return f"model/{self.name}"
-
-    @property
-    def stamp(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def score(self, row: Sequence[float]) -> float:
         """The content probability of one block's feature row."""

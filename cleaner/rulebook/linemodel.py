@@ -55,8 +55,25 @@ class Decision:
     min_short_share: float = 0.0  # pages with a smaller share of short lines are left alone: article text already
 
 
+class NamedModel:
+    """What a fitted model's removals and the header call it: ``model/NAME`` and ``NAME@VERSION``."""
+
+    name: str
+    version: str
+
+    @property
+    def id(self) -> str:
+        """The rule id its removals carry."""
+        return f"model/{self.name}"
+
+    @property
+    def stamp(self) -> str:
+        """What the header records when the model has judged a text: ``lines@3``."""
+        return f"{self.name}@{self.version}"
+
+
 @dataclass(frozen=True)
-class LineModel:
+class LineModel(NamedModel):
     """A fitted line model: plain parameters, as its JSON file holds them."""
 
     name: str
@@ -70,16 +87,6 @@ class LineModel:
     languages: tuple[str, ...] = ("English",)  # jusText stoplists the page's language is chosen from
     training: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     path: str | None = field(default=None, compare=False)
-
-    @property
-    def id(self) -> str:
-        """The rule id its removals carry."""
-        return f"model/{self.name}"
-
-    @property
-    def stamp(self) -> str:
-        """What the header records when the model has judged a text: ``lines@3``."""
-        return f"{self.name}@{self.version}"
 
     def to_json(self) -> dict[str, Any]:
         return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
