@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 if TYPE_CHECKING:  # pragma: no cover
     from lxml.html import HtmlElement
 
-METADATA_FIELDS = ("title", "authors", "date", "sitename", "description", "categories", "tags", "image", "url")
+# authors are not among them: the page header (stages/pageheader.py) chooses them among every source, trafilatura's too
+METADATA_FIELDS = ("title", "date", "sitename", "description", "categories", "tags", "image", "url")
 AUTHOR_CHARS = 120  # extract_author's len_limit: a longer candidate is not a byline
 _NAME = r"[A-Za-z_][\w.-]*"
 _STRING = r"'([^']*)'"  # trafilatura quotes with ' (an XPath string literal has no escapes)
@@ -36,7 +37,6 @@ def header_fields(doc: Any, url: str | None) -> dict[str, Any]:
     """trafilatura's metadata as header fields; absent values are left out so text heuristics may fill them."""
     found: dict[str, Any] = {
         "title": doc.title,
-        "authors": [a.strip() for a in doc.author.split(";") if a.strip()] if doc.author else None,
         "date": doc.date,
         "sitename": doc.sitename,
         "description": doc.description,

@@ -273,15 +273,16 @@ def choose_authors(tree: HtmlElement, meta: dict[str, str], data: LinkedData, ma
     stated = main.get("author") or main.get("creator")
     sources = (data.people(stated, organisations=False), _meta_authors(tree, meta),
                _split_names(trafilatura_author or ""), data.people(stated))
-    found = [kept for names in sources if (kept := [name for name in map(_trimmed, names)
-                                                     if any(c.isalpha() for c in name) and not is_label(name, lexicons)])]
+    found = [kept for names in sources if (kept := _names_of(names, lexicons))]
     people = next((names for names in found if not any(_not_a_person(name, site, lexicons) for name in names)), None)
     return people or (byline if any(sources) else None) or next(iter(found), None)
 
 
-def _trimmed(name: str) -> str:
-    """A name less the punctuation a joined value leaves at its ends (", USA TODAY")."""
-    return name.strip(" ,;:|-–—")
+def _names_of(values: list[str], lexicons: Lexicons) -> list[str]:
+    """A source's values that can be names: trimmed of the punctuation a joined value leaves at its ends
+    (", USA TODAY"), with a letter, not a label."""
+    names = (value.strip(" ,;:|-–—") for value in values)
+    return [name for name in names if any(c.isalpha() for c in name) and not is_label(name, lexicons)]
 
 
 def is_label(name: str, lexicons: Lexicons) -> bool:

@@ -56,8 +56,7 @@ def extract_html(html: str, files: list[RuleFile], lexicons: Lexicons, url: str 
     reference, judged = extract_text(first.tree, url, blocks)
     first = replace(first, removals=first.removals + tuple(judged))
     removals = first.removals
-    # the page header chose its authors among every source, trafilatura's too: what it refused stays out
-    metadata = {**{k: v for k, v in header_fields(doc, url).items() if k != "authors"}, **page.fields(reference)}
+    metadata = {**header_fields(doc, url), **page.fields(reference)}
     if not reference:  # no body, but the page still says what it is (a JSONL record keeps its header)
         return Extraction(text="", metadata=metadata, removals=removals, warnings=tuple(warnings))
     text, sources = _without_title(reference, doc.title), {}
