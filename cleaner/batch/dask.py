@@ -56,8 +56,11 @@ class DaskEngine:
         if options.scheduler:
             self.client = Client(options.scheduler)
         else:
+            # CRITICAL, not ERROR: at shutdown a worker's last heartbeat can meet the closed scheduler,
+            # and distributed logs that at ERROR with a traceback. A file a worker died on is reported
+            # by the batch itself (``_collect``), so the library's own log adds nothing for the user.
             self.cluster = LocalCluster(n_workers=max(1, options.jobs), threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address=None, silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         threads = sum(self.client.nthreads().values()) or 1
         self.window = threads * IN_FLIGHT_PER_JOB
