@@ -71,10 +71,13 @@ class CutBudget:
     total: int
     taken: int = 0
     cuts: list[str] = field(default_factory=list)  # rule ids of the cuts made so far
+    # whether a cut may take the prose behind the article (_article_behind): not in an HTML stage's
+    # extraction, which ends where its extractor saw the article end (there the measured change lost text)
+    past_article: bool = True
 
     @classmethod
-    def of(cls, lines: list[Line]) -> CutBudget:
-        return cls(sum(line.words for line in lines) or 1)
+    def of(cls, lines: list[Line], past_article: bool = True) -> CutBudget:
+        return cls(sum(line.words for line in lines) or 1, past_article=past_article)
 
 
 def split_lines(text: str, folded: str, numbers: Sequence[int] | None = None) -> list[Line]:
@@ -277,7 +280,7 @@ def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bo
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.removal is None and not other.protected]
         kept = lines[:index] if rule.action == "cut-to-end" else lines[index + 1:]
-        reason = _refusal(taken, rule.max_chars, budget, _article_behind(kept, taken))
+        reason = _refusal(taken, rule.max_chars, budget, budget.past_article and _article_behind(kept, taken))
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
             continue

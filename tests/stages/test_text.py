@@ -66,6 +66,18 @@ def test_cut_takes_a_comment_thread_of_prose_when_the_article_is_behind_it(rules
     assert not document.warnings
 
 
+def test_an_html_extraction_keeps_the_prose_after_its_markers(ruleset):
+    """The extractor already ended the text where it saw the article end: no cut takes prose there."""
+    from cleaner.stages.document import Source
+    from cleaner.stages.pipeline import rule_pass
+
+    thread = "\n\n".join(f"reader{n}\n{COMMENT}\nReply" for n in range(2))
+    text = "\n\n".join(ARTICLE) + "\n\nLeave a Reply\n\n" + thread + "\n"
+    lines, _, warnings, _, _ = rule_pass(Source(text=text), replace(ruleset, model=None), extracted=True)
+    assert COMMENT in [line.text for line in lines if line.removal is None]
+    assert any("refused" in w and "prose" in w for w in warnings)
+
+
 def test_cut_still_refuses_prose_when_much_of_the_article_follows_the_marker(ruleset):
     text = "\n\n".join(ARTICLE[:7]) + "\n\nRelated news\n\n" + "\n\n".join(ARTICLE[7:]) + "\n"
     document = clean_text(text, rules=replace(ruleset, model=None))
