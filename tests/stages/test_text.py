@@ -56,12 +56,12 @@ def test_cut_refuses_to_take_article_prose_and_warns():
 
 ARTICLE = [PROSE.replace("forty", str(n)) for n in range(40, 50)]  # ten paragraphs: about 190 prose words
 COMMENT = "I could not agree more with the committee, and I hope they publish every page of it soon."
+THREADED = "\n\n".join(ARTICLE) + "\n\nLeave a Reply\n\n" + \
+    "\n\n".join(f"reader{n}\n{COMMENT}\nReply" for n in range(2)) + "\n"  # the thread: a sixth of the prose
 
 
 def test_cut_takes_a_comment_thread_of_prose_when_the_article_is_behind_it(ruleset):
-    thread = "\n\n".join(f"reader{n}\n{COMMENT}\nReply" for n in range(2))  # prose: a sixth of the page's
-    text = "\n\n".join(ARTICLE) + "\n\nLeave a Reply\n\n" + thread + "\n"
-    document = clean_text(text, rules=replace(ruleset, model=None))
+    document = clean_text(THREADED, rules=replace(ruleset, model=None))
     assert document.body == "\n\n".join(ARTICLE)
     assert not document.warnings
 
@@ -71,9 +71,7 @@ def test_an_html_extraction_keeps_the_prose_after_its_markers(ruleset):
     from cleaner.stages.document import Source
     from cleaner.stages.pipeline import rule_pass
 
-    thread = "\n\n".join(f"reader{n}\n{COMMENT}\nReply" for n in range(2))
-    text = "\n\n".join(ARTICLE) + "\n\nLeave a Reply\n\n" + thread + "\n"
-    lines, _, warnings, _, _ = rule_pass(Source(text=text), replace(ruleset, model=None), extracted=True)
+    lines, _, warnings, _, _ = rule_pass(Source(text=THREADED), replace(ruleset, model=None), extracted=True)
     assert COMMENT in [line.text for line in lines if line.removal is None]
     assert any("refused" in w and "prose" in w for w in warnings)
 
