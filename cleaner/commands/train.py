@@ -368,7 +368,7 @@ class BlockPage:
 def load_block_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions,
                      log=lambda message: None) -> list[BlockPage]:
     """Every record with HTML and gold text as a training page of blocks, labelled by the gold text."""
-    from ..stages.html.blocks import held_by
+    from ..stages.html.blocks import fold_tokens, held_by
     from ..stages.pipeline import html_blocks
 
     pages = []
@@ -381,7 +381,7 @@ def load_block_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOpti
             if found is None or not found.blocks:
                 continue
             texts = [block.text for block in found.blocks]
-            labels = held_by(texts, gold)
+            labels = held_by([fold_tokens(text) for text in texts], gold)
             group = f"{path.name.split('.')[0]}:{record.get('page_type', 'article')}"
             pages.append(BlockPage(texts, found.judged, found.held["recall"], found.rows,
                                    [int(labels[i]) for i in found.judged], gold, site_of(url), group))

@@ -22,7 +22,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ...rulebook.blockmodel import CANDIDATES, CONTEXT_TAGS, FAMILIES, OWN_FAMILIES, TAG_GROUPS, BlockModel
 from ..document import HEADING, ITEM, DomRemoval
@@ -71,14 +72,14 @@ class Block:
         return self.text
 
 
-def _families(element: HtmlElement) -> set[str]:
-    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    found = set()
-    for token in _TOKEN_SPLIT.split(value):
-        family = _FAMILY_OF.get(token)
-        if family:
-            found.add(family)
-    return found
+def _families(element: HtmlElement) -> frozenset[str]:
+    return _families_of(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+@lru_cache(maxsize=8192)
+def _families_of(value: str) -> frozenset[str]:
+    """The FAMILIES an element's class and id tokens name (pages repeat the same few class strings)."""
+    return frozenset(family for family in map(_FAMILY_OF.get, _TOKEN_SPLIT.split(value.lower())) if family)
 
 
 class _Walker:
@@ -91,6 +92,9 @@ class _Walker:
         self.elements = 0  # block elements entered so far, to number them (the body is 0)
 
     def flush(self, ctx: tuple) -> None:
+        if not self.parts:
+            self.links = 0
+            return
         text = " ".join("".join(self.parts).split())
         if text and _WORD.search(text):
             tag, heading, contexts, families, own, depth, parent, _ = ctx
@@ -106,8 +110,8 @@ class _Walker:
 
     def walk(self, element: HtmlElement, ctx: tuple, in_link: bool, row: bool) -> None:
         for child in element:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            if not tag:  # comments, processing instructions
+            tag = child.tag
+            if not isinstance(tag, str) or not tag:  # comments, processing instructions
                 self.add(child.tail, in_link)
                 continue
             tag = tag.lower()
@@ -135,11 +139,11 @@ class _Walker:
         own = _families(child)
         self.elements += 1
         parent = child.getparent()
-        near = own | (_families(parent) if parent is not None else set())
+        near = own | _families(parent) if parent is not None else own
         kind = tag if tag in CONTEXT_TAGS else "table" if tag in ("tbody", "thead", "tfoot") else \
             "ul" if tag == "menu" else None
         inner = (tag, _HEADINGS.get(tag, heading), contexts | {kind} if kind else contexts,
-                 families | own, frozenset(near), depth + 1, number, self.elements)
+                 families | own, near, depth + 1, number, self.elements)
         self.add(child.text, False)
         self.walk(child, inner, False, tag == _ROW)
         self.flush(inner)
@@ -157,14 +161,24 @@ def page_blocks(tree: HtmlElement) -> list[Block]:
     return walker.blocks
 
 
-def _grams(text: str, n: int) -> tuple[Counter, Counter, str]:
-    tokens = [t.casefold() for t in _WORD.findall(text)]
+def fold_tokens(text: str) -> list[str]:
+    """A text's word tokens, casefolded: what the alignment and the stopword share read."""
+    return [t.casefold() for t in _WORD.findall(text)]
+
+
+def _runs(tokens: Sequence[str], n: int) -> Iterator[tuple[str, ...]]:
+    return zip(*(tokens[k:] for k in range(n)))
+
+
+def _grams(text: str, n: int) -> tuple[dict, dict, str]:
+    tokens = fold_tokens(text)
     lines = Counter(" ".join(_WORD.findall(line.casefold())) for line in text.split("\n") if line.strip())
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)), lines, " " + " ".join(tokens) + " "
+    return dict(Counter(_runs(tokens, n))), dict(lines), " " + " ".join(tokens) + " "
 
 
-def held_by(texts: Sequence[str], candidate: str, n: int = 3) -> list[bool]:
-    """For each text, whether ``candidate`` holds it: most of its tokens in runs of ``n`` of the candidate's.
+def held_by(folded: Sequence[Sequence[str]], candidate: str, n: int = 3) -> list[bool]:
+    """For each text (as its :func:`fold_tokens`), whether ``candidate`` holds it: most of its tokens in runs
+    of ``n`` of the candidate's.
 
     A short text (fewer than n + 2 tokens) is held when the candidate has it
     as a line, or as a phrase of n or more tokens. What a held text matched
@@ -173,29 +187,27 @@ def held_by(texts: Sequence[str], candidate: str, n: int = 3) -> list[bool]:
     training blocks against the gold text are the same test.
     """
     if not candidate.strip():
-        return [False] * len(texts)
+        return [False] * len(folded)
     grams, lines, joined = _grams(candidate, n)
     held = []
-    for text in texts:
-        tokens = [t.casefold() for t in _WORD.findall(text)]
+    for tokens in folded:
         if len(tokens) < n + 2:
             phrase = " ".join(tokens)
-            found = bool(tokens) and (lines[phrase] > 0 or (len(tokens) >= n and grams[tuple(tokens[:n])] > 0
-                                                             and f" {phrase} " in joined))
+            found = bool(tokens) and (lines.get(phrase, 0) > 0 or (
+                len(tokens) >= n and grams.get(tuple(tokens[:n]), 0) > 0 and f" {phrase} " in joined))
             if found:
-                lines[phrase] -= 1
-                for i in range(len(tokens) - n + 1):
-                    grams[tuple(tokens[i:i + n])] -= 1
+                lines[phrase] = lines.get(phrase, 0) - 1
+                for gram in _runs(tokens, n):
+                    grams[gram] = grams.get(gram, 0) - 1
             held.append(found)
             continue
-        hit = [False] * len(tokens)
-        used = []
-        for i in range(len(tokens) - n + 1):
-            gram = tuple(tokens[i:i + n])
-            if grams[gram] > 0:
-                hit[i:i + n] = [True] * n
+        covered, reach, used = 0, 0, []
+        for i, gram in enumerate(_runs(tokens, n)):
+            if grams.get(gram, 0) > 0:
+                covered += i + n - max(reach, i)
+                reach = i + n
                 used.append(gram)
-        found = sum(hit) >= 0.5 * len(tokens)
+        found = covered >= 0.5 * len(tokens)
         if found:
             for gram in used:
                 grams[gram] -= 1
@@ -247,9 +259,9 @@ def judged_blocks(held: dict[str, list[bool]]) -> list[int]:
     return [i for i, holds in enumerate(zip(*(held[c] for c in CANDIDATES))) if any(holds)]
 
 
-def block_features(blocks: Sequence[Block], held: dict[str, list[bool]], stopwords: frozenset[str],
-                   indexes: Sequence[int]) -> list[list[float]]:
-    """One row of BLOCK_FEATURES for each block of ``indexes`` (see the module docstring)."""
+def block_features(blocks: Sequence[Block], folded: Sequence[Sequence[str]], held: dict[str, list[bool]],
+                   stopwords: frozenset[str], indexes: Sequence[int]) -> list[list[float]]:
+    """One row of BLOCK_FEATURES for each block of ``indexes`` (``folded``: each block's :func:`fold_tokens`)."""
     n = len(blocks)
     recall, readability = held["recall"], held["readability"]
     held_index = judged_blocks(held)
@@ -275,13 +287,12 @@ def block_features(blocks: Sequence[Block], held: dict[str, list[bool]], stopwor
     for i in indexes:
         block = blocks[i]
         text = block.text
-        tokens = _WORD.findall(text)
-        folded = [t.casefold() for t in tokens]
+        tokens = folded[i]
         n_tokens = len(tokens) or 1
         group = _tag_group(block)
         rows.append([
             math.log1p(len(text)), math.log1p(len(tokens)), block.link_chars / max(len(text), 1),
-            float(text.rstrip()[-1:] in _ENDS), sum(map(stopwords.__contains__, folded)) / n_tokens,
+            float(text.rstrip()[-1:] in _ENDS), sum(map(stopwords.__contains__, tokens)) / n_tokens,
             float(text[:1].isupper()), sum(ch.isdigit() for ch in text) / max(len(text), 1),
             float(block.heading), math.log1p(block.depth), i / max(n - 1, 1), (i - first) / span,
             *(float(group == t) for t in TAG_GROUPS), *(float(t in block.contexts) for t in CONTEXT_TAGS),
@@ -382,11 +393,12 @@ class PageBlocks:
 def read_page(tree: HtmlElement, url: str | None) -> PageBlocks:
     """Blocks of ``tree``, the candidates' hold on them and the judged ones' features (what training fits)."""
     blocks = page_blocks(tree)
-    texts = [b.text for b in blocks]
+    folded = [fold_tokens(b.text) for b in blocks]
     found = candidates(tree, url)
-    held = {name: held_by(texts, found[name]) for name in CANDIDATES}
+    held = {name: held_by(folded, found[name]) for name in CANDIDATES}
     judged = judged_blocks(held)
-    return PageBlocks(blocks, held, judged, block_features(blocks, held, page_language_stopwords(blocks), judged))
+    return PageBlocks(blocks, held, judged,
+                      block_features(blocks, folded, held, page_language_stopwords(blocks), judged))
 
 
 def judged_text(tree: HtmlElement, url: str | None, model: BlockModel) -> tuple[str, list[DomRemoval]]:
