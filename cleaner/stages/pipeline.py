@@ -153,7 +153,7 @@ def rule_pass(source: Source, ruleset: RuleSet, judge: bool = False, extracted: 
     lines = split_lines(text, folded, line_numbers(source.text, source.first_line))
     warnings = list(source.warnings)
     rules = active_rules(ruleset, sites)
-    budget = CutBudget.of(lines)
+    budget = CutBudget.of(lines, past_article=not extracted)
     classify(lines, rules, warnings, budget)
     dropped = drop_duplicates(lines)
     known = merge_earlier({k: v for k, v in source.html_metadata.items() if v is not None}, source.prior)

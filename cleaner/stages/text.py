@@ -21,6 +21,8 @@ from .document import Removal
 _CLOSERS = "\"'”’)]"  # may follow a sentence's last stop
 PROSE_MIN_WORDS = 12  # a line this long that ends a sentence is article prose
 MAX_CUT_SHARE = 0.5  # a cut may never take more than half of a document's words
+ARTICLE_SIDE_SHARE = 0.8  # a cut may take prose, however long, when this share of the prose is on its other side
+ARTICLE_SIDE_WORDS = 100  # ... and that side holds at least this many prose words
 SHORT_LINE_WORDS = 12  # an adjacent repeat this short, and not ending a sentence, is scraped twice
 
 
@@ -69,10 +71,13 @@ class CutBudget:
     total: int
     taken: int = 0
     cuts: list[str] = field(default_factory=list)  # rule ids of the cuts made so far
+    # whether a cut may take the prose behind the article (_article_behind): not in an HTML stage's
+    # extraction, which ends where its extractor saw the article end (there the measured change lost text)
+    past_article: bool = True
 
     @classmethod
-    def of(cls, lines: list[Line]) -> CutBudget:
-        return cls(sum(line.words for line in lines) or 1)
+    def of(cls, lines: list[Line], past_article: bool = True) -> CutBudget:
+        return cls(sum(line.words for line in lines) or 1, past_article=past_article)
 
 
 def split_lines(text: str, folded: str, numbers: Sequence[int] | None = None) -> list[Line]:
@@ -257,10 +262,12 @@ def _strip(line: Line, index: int, total: int, strips: list[Rule], rule_index: _
 def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bool:
     """Extend cut markers over the lines after (or before) them when that is safe.
 
-    Safe means: the lines it would take hold no article prose, add up to at most
-    the rule's ``max_chars``, and, with what the document's earlier cuts took,
-    to less than half of the document's words (``budget``). Otherwise only the
-    marker goes, with a warning naming the rule. Returns whether a cut took any line.
+    Safe means: the lines it would take hold no article prose and add up to at
+    most the rule's ``max_chars`` (both waived when the article is behind the
+    marker, :func:`_article_behind`), and, with what the document's earlier
+    cuts took, to less than half of the document's words (``budget``).
+    Otherwise only the marker goes, with a warning naming the rule. Returns
+    whether a cut took any line.
     """
     markers = [index for index, line in enumerate(lines) if line.rule is not None and line.removal is not None
                and line.rule.action in ("cut-to-end", "cut-from-start")]
@@ -272,7 +279,8 @@ def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bo
         rule = line.rule
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.removal is None and not other.protected]
-        reason = _refusal(taken, rule.max_chars, budget)
+        kept = lines[:index] if rule.action == "cut-to-end" else lines[index + 1:]
+        reason = _refusal(taken, rule.max_chars, budget, budget.past_article and _article_behind(kept, taken))
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
             continue
@@ -285,13 +293,31 @@ def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bo
     return taken_any
 
 
-def _refusal(taken: list[Line], max_chars: int, budget: CutBudget) -> str | None:
-    """Why a cut may not take these lines (the first reason found), or None when it may."""
-    prose = next((other for other in taken if looks_like_prose(other.text)), None)
+def _prose_words(lines: list[Line]) -> int:
+    return sum(line.words for line in lines if line.removal is None and looks_like_prose(line.text))
+
+
+def _article_behind(kept: list[Line], taken: list[Line]) -> bool:
+    """Whether the article is on the side of the marker a cut keeps: most of the document's prose is there.
+
+    Then the prose after a "Comments" or "Related" header is the thread or
+    the teasers (whole-page text has long ones), not the article's end.
+    """
+    behind = _prose_words(kept)
+    return behind >= ARTICLE_SIDE_WORDS and behind >= ARTICLE_SIDE_SHARE * (behind + _prose_words(taken))
+
+
+def _refusal(taken: list[Line], max_chars: int, budget: CutBudget, article_behind: bool = False) -> str | None:
+    """Why a cut may not take these lines (the first reason found), or None when it may.
+
+    Prose and length stop a cut unless the article is behind it (:func:`_article_behind`);
+    the document's budget stops it always.
+    """
+    prose = None if article_behind else next((other for other in taken if looks_like_prose(other.text)), None)
     if prose:
         return f"line {prose.no} reads as article prose"
     chars = sum(len(other.text) for other in taken)
-    if chars > max_chars:
+    if chars > max_chars and not article_behind:
         return f"it would remove {chars} characters"
     words = sum(other.words for other in taken)
     if budget.taken + words >= MAX_CUT_SHARE * budget.total:

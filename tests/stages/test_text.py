@@ -54,6 +54,35 @@ def test_cut_refuses_to_take_article_prose_and_warns():
     assert any("refused" in w and "prose" in w for w in document.warnings)
 
 
+ARTICLE = [PROSE.replace("forty", str(n)) for n in range(40, 50)]  # ten paragraphs: about 190 prose words
+COMMENT = "I could not agree more with the committee, and I hope they publish every page of it soon."
+THREADED = "\n\n".join(ARTICLE) + "\n\nLeave a Reply\n\n" + \
+    "\n\n".join(f"reader{n}\n{COMMENT}\nReply" for n in range(2)) + "\n"  # the thread: a sixth of the prose
+
+
+def test_cut_takes_a_comment_thread_of_prose_when_the_article_is_behind_it(ruleset):
+    document = clean_text(THREADED, rules=replace(ruleset, model=None))
+    assert document.body == "\n\n".join(ARTICLE)
+    assert not document.warnings
+
+
+def test_an_html_extraction_keeps_the_prose_after_its_markers(ruleset):
+    """The extractor already ended the text where it saw the article end: no cut takes prose there."""
+    from cleaner.stages.document import Source
+    from cleaner.stages.pipeline import rule_pass
+
+    lines, _, warnings, _, _ = rule_pass(Source(text=THREADED), replace(ruleset, model=None), extracted=True)
+    assert COMMENT in [line.text for line in lines if line.removal is None]
+    assert any("refused" in w and "prose" in w for w in warnings)
+
+
+def test_cut_still_refuses_prose_when_much_of_the_article_follows_the_marker(ruleset):
+    text = "\n\n".join(ARTICLE[:7]) + "\n\nRelated news\n\n" + "\n\n".join(ARTICLE[7:]) + "\n"
+    document = clean_text(text, rules=replace(ruleset, model=None))
+    assert all(paragraph in document.body for paragraph in ARTICLE)
+    assert any("refused" in w and "prose" in w for w in document.warnings)
+
+
 def test_read_more_glued_to_a_paragraph_is_stripped_not_the_paragraph():
     document = clean_text(f"{PROSE} Read more\n\n{PROSE.replace('Tuesday', 'Monday')} Read more .\n")
     assert document.body == f"{PROSE}\n\n{PROSE.replace('Tuesday', 'Monday')}"
