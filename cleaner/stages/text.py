@@ -280,7 +280,7 @@ def _apply_cuts(lines: list[Line], warnings: list[str], budget: CutBudget) -> bo
         span = lines[index + 1:] if rule.action == "cut-to-end" else lines[:index]
         taken = [other for other in span if other.removal is None and not other.protected]
         kept = lines[:index] if rule.action == "cut-to-end" else lines[index + 1:]
-        reason = _refusal(taken, rule.max_chars, budget, budget.past_article and _article_behind(kept, taken))
+        reason = _refusal(taken, kept, rule.max_chars, budget)
         if reason:
             warnings.append(f"rule {rule.id}: cut at line {line.no} refused ({reason}); dropped the marker only")
             continue
@@ -307,18 +307,24 @@ def _article_behind(kept: list[Line], taken: list[Line]) -> bool:
     return behind >= ARTICLE_SIDE_WORDS and behind >= ARTICLE_SIDE_SHARE * (behind + _prose_words(taken))
 
 
-def _refusal(taken: list[Line], max_chars: int, budget: CutBudget, article_behind: bool = False) -> str | None:
-    """Why a cut may not take these lines (the first reason found), or None when it may.
-
-    Prose and length stop a cut unless the article is behind it (:func:`_article_behind`);
-    the document's budget stops it always.
-    """
-    prose = None if article_behind else next((other for other in taken if looks_like_prose(other.text)), None)
+def _guard_refusal(taken: list[Line], max_chars: int) -> str | None:
+    """The prose or length reason against taking these lines, if any."""
+    prose = next((other for other in taken if looks_like_prose(other.text)), None)
     if prose:
         return f"line {prose.no} reads as article prose"
     chars = sum(len(other.text) for other in taken)
-    if chars > max_chars and not article_behind:
-        return f"it would remove {chars} characters"
+    return f"it would remove {chars} characters" if chars > max_chars else None
+
+
+def _refusal(taken: list[Line], kept: list[Line], max_chars: int, budget: CutBudget) -> str | None:
+    """Why a cut may not take these lines (the first reason found), or None when it may.
+
+    Prose and length stop a cut unless the article is behind it (:func:`_article_behind`,
+    counted only for a cut they would stop); the document's budget stops it always.
+    """
+    guard = _guard_refusal(taken, max_chars)
+    if guard and not (budget.past_article and _article_behind(kept, taken)):
+        return guard
     words = sum(other.words for other in taken)
     if budget.taken + words >= MAX_CUT_SHARE * budget.total:
         if budget.taken:
