@@ -8,8 +8,11 @@ has it as a line). A logistic regression is fitted on the features of
 ``cleaner.stages.linemodel``; the decision's thresholds are chosen on
 out-of-fold scores (no site in two folds) for the best F1 whose loss of gold
 paragraphs stays within ``--max-lost`` of keeping every line, over all the
-pages and on each rendering (text field); the figures of each rendering are
-recorded beside. The file
+pages and on each rendering (text field) of each input file. Then the end
+model is fitted, stacked, on those out-of-fold scores (a line is "after"
+when it follows the page's last gold line), cross-validated on the same
+folds, and kept only if some end_lean beats the decision without it under
+the same bound (the decision's other settings as chosen). The figures of each rendering are recorded beside; the file
 records the command, the data and those figures. Needs the ``train`` extra
 (scikit-learn); scoring pages later does not.
 """
@@ -21,16 +24,17 @@ import json
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit
 
-from ..rulebook.linemodel import FEATURES, Decision, LineModel
+from ..rulebook.linemodel import FEATURES, Decision, EndModel, LineModel
 from ..rulebook.ruleset import RuleSet
 from ..stages.document import Source
-from ..stages.linemodel import PageCues, decide, features, judges, page_cues, scores
+from ..stages.linemodel import (PageCues, decide, end_features, features, judges, page_cues, probabilities,
+                               scores)
 from ..stages.pipeline import html_stage, rule_pass
 
 INSTALL = "pip install 'cleaner[train]'"
@@ -38,6 +42,7 @@ LABEL_GRAM = 3  # a line is content when most of its tokens sit in a run of this
 GRID_LEAN = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
 GRID_SWITCH = (1.0, 3.0)
 GRID_INSIDE = (0.02, 0.05, 0.1)
+GRID_END_LEAN = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -74,6 +79,7 @@ class Page:
     site: str
     field: str
     url: str | None = None
+    source: str = ""  # the file it was read from
 
 
 def label_lines(lines: Sequence[str], gold: str, n: int = LABEL_GRAM) -> list[int]:
@@ -143,7 +149,7 @@ def load_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions) -
                 if lines:
                     url = record.get(options.url_field)
                     url = url if isinstance(url, str) else None
-                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(url), field, url))
+                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(url), field, url, path.name))
     return pages
 
 
@@ -234,24 +240,30 @@ def out_of_fold(pages: Sequence[Page], rows: Sequence[list[list[float]]], cues: 
     return found
 
 
-def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: TrainOptions
+def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: TrainOptions,
+                    candidates: Sequence[Decision] | None = None, after: Sequence[list[float] | None] | None = None
                     ) -> tuple[Decision, dict[str, float], dict[str, float]]:
     """The decision of best F1 whose lost stays within max_lost of keeping every line; its figures and the floor's.
 
-    Lost is held on each rendering (text field) as well as over all pages:
-    pooled, the renderings the model barely touches would hide what it
-    takes from the others.
+    ``candidates``: the grid of lean, switch and inside by default. Lost is
+    held on each rendering (text field) of each input file as well as over
+    all pages: pooled, the renderings the model barely touches, or a larger
+    file, would hide what it takes from the others.
     """
     scorer = Scorer(pages)
     floor = scorer.figures([[True] * len(page.lines) for page in pages])
-    fields = {field: [i for i, page in enumerate(pages) if page.field == field] for field in {p.field for p in pages}}
+    fields: dict[tuple[str, str], list[int]] = {}
+    for index, page in enumerate(pages):
+        fields.setdefault((page.source, page.field), []).append(index)
     per_field = {field: Scorer([pages[i] for i in chosen]) for field, chosen in fields.items()}
     ceilings = {field: per_field[field].figures([[True] * len(pages[i].lines) for i in chosen])["lost"]
                 + options.max_lost for field, chosen in fields.items()}
+    if candidates is None:
+        candidates = [Decision(lean, switch, inside, options.min_lines, options.min_short_share)
+                      for lean in GRID_LEAN for switch in GRID_SWITCH for inside in GRID_INSIDE]
     best = (Decision(50.0, 1.0, 0.0, options.min_lines, options.min_short_share), floor)  # removing nothing qualifies
-    for lean, switch, inside in ((lean, s, i) for lean in GRID_LEAN for s in GRID_SWITCH for i in GRID_INSIDE):
-        decision = Decision(lean, switch, inside, options.min_lines, options.min_short_share)
-        kept = _kept(decision, pages, oof)
+    for decision in candidates:
+        kept = _kept(decision, pages, oof, after)
         result = scorer.figures(kept)
         if result["lost"] > floor["lost"] + options.max_lost or result["F1"] <= best[1]["F1"]:
             continue
@@ -261,10 +273,65 @@ def choose_decision(pages: Sequence[Page], oof: Sequence[list[float]], options: 
     return best[0], best[1], floor
 
 
-def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]]) -> list[list[bool]]:
+def end_candidates(chosen: Decision) -> list[Decision]:
+    """The decisions tried with the end model: ``chosen`` (no end model), then ``chosen`` with each end_lean."""
+    return [chosen] + [replace(chosen, end_lean=end_lean) for end_lean in GRID_END_LEAN]
+
+
+def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]],
+          after: Sequence[list[float] | None] | None = None) -> list[list[bool]]:
     """What the model would keep of each page under ``decision``, from scores already computed."""
-    return [[not gone for gone in decide(decision, s)] if judges(decision, page.lines)
-            else [True] * len(page.lines) for page, s in zip(pages, oof)]
+    after = after or [None] * len(pages)
+    return [[not gone for gone in decide(decision, s, a)] if judges(decision, page.lines)
+            else [True] * len(page.lines) for page, s, a in zip(pages, oof, after)]
+
+
+# The end model: read after the line model, from its out-of-fold scores (stacked), where the article ends.
+def end_rows(pages: Sequence[Page], rows: Sequence[list[list[float]]], oof: Sequence[list[float]],
+             options: TrainOptions) -> list[Any]:
+    """Each page's END_FEATURES as an array, from its out-of-fold scores; None for pages the model does not read."""
+    import numpy as np  # the train extra
+
+    reads = Decision(0.0, 1.0, 0.0, options.min_lines, options.min_short_share)
+    return [np.asarray(end_features(page.lines, page_rows, scores_), dtype=float)
+            if judges(reads, page.lines) else None for page, page_rows, scores_ in zip(pages, rows, oof)]
+
+
+def _after_labels(page: Page) -> list[int] | None:
+    """1 for each line after the page's last gold line; None when no line is gold (no end to learn)."""
+    gold = [index for index, label in enumerate(page.labels) if label]
+    return [int(index > gold[-1]) for index in range(len(page.lines))] if gold else None
+
+
+def fit_end(pages: Sequence[Page], matrices: Sequence[Any], chosen: Sequence[int], options: TrainOptions
+            ) -> EndModel | None:
+    """The end model fitted on the ``chosen`` pages that have an end to learn, pages weighted equally.
+
+    None when no line of them comes after its page's last gold line: nothing to learn an end from.
+    """
+    import numpy as np  # the train extra
+
+    usable = [i for i in chosen if matrices[i] is not None and _after_labels(pages[i]) is not None]
+    labels = [y for i in usable for y in _after_labels(pages[i])]
+    if len(set(labels)) < 2:
+        return None
+    weights = np.concatenate([np.full(len(pages[i].lines), 1.0 / len(pages[i].lines)) for i in usable])
+    means, scales, coefficients, bias = fit(np.vstack([matrices[i] for i in usable]), labels, options,
+                                            list(weights * len(weights) / weights.sum()))
+    return EndModel(tuple(means), tuple(scales), tuple(coefficients), bias)
+
+
+def end_out_of_fold(pages: Sequence[Page], matrices: Sequence[Any], options: TrainOptions
+                    ) -> list[list[float] | None]:
+    """Each read page's after-the-end probabilities from an end model fitted without its site."""
+    found: list[list[float] | None] = [None] * len(pages)
+    for fold in folds_by_site(pages, options.folds):
+        held = set(fold)
+        end = fit_end(pages, matrices, [i for i in range(len(pages)) if i not in held], options)
+        for i in fold:
+            if end is not None and matrices[i] is not None:
+                found[i] = probabilities(end, matrices[i].tolist())
+    return found
 
 
 def by_field(pages: Sequence[Page], kept: Sequence[Sequence[bool]]) -> dict[str, dict[str, float]]:
@@ -302,6 +369,12 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
     oof = out_of_fold(pages, rows, cues, options)
     decision, chosen, floor = choose_decision(pages, oof, options)
     log(f"decision {decision}: cross-validated {chosen} (no model: {floor})")
+    matrices = end_rows(pages, rows, oof, options)
+    after = end_out_of_fold(pages, matrices, options)
+    decision, chosen, _ = choose_decision(pages, oof, options, end_candidates(decision), after)
+    log(f"with the end model: decision {decision}: cross-validated {chosen}")
+    end = fit_end(pages, matrices, range(len(pages)), options) if decision.end_lean is not None else None
+    decision = decision if end is not None else replace(decision, end_lean=None)
     parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
     training = {
         "command": command,
@@ -315,9 +388,9 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
         "cross_validated": {"how": f"{options.folds} folds by site; the decision's thresholds chosen on these "
                                    "out-of-fold scores",
                             "all": {"model": chosen, "no model": floor},
-                            **by_field(pages, _kept(decision, pages, oof))},
+                            **by_field(pages, _kept(decision, pages, oof, after))},
     }
-    return make_model(parts, decision, options, training)
+    return replace(make_model(parts, decision, options, training), end=end)
 
 
 def write_model(model, path: Path) -> None:

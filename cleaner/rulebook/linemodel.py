@@ -35,6 +35,13 @@ LISTS = ("log_lines_since_prose", "log_lines_to_prose", "log_prose_gap", "betwee
 FEATURES = (*OWN, *PLACE,
             *(f"{name}@{offset:+d}" for offset in NEIGHBOURS for name in (*NEIGHBOUR_COLUMNS, "present")),
             *RUNS, *ANCHOR, *KEYWORDS, *LISTS)
+# The end model's columns (stages.linemodel.end_features()): where a line sits in the page's prose and in the
+# line model's scores; then FEATURES.
+SCORE_WINDOWS = ((1, 11, "next10"), (-10, 0, "prev10"), (1, 31, "next30"), (-30, 0, "prev30"))  # [start, stop)
+PROSE_WINDOWS = ((1, 11, "next10"), (-10, 0, "prev10"), (1, 41, "next40"), (-40, 0, "prev40"))
+END = ("rel_pos", "prose_before_share", "content_before_share", "words_before_share", "score", "logit",
+       *(f"score_{name}" for _, _, name in SCORE_WINDOWS), *(f"prose_{name}" for _, _, name in PROSE_WINDOWS))
+END_FEATURES = (*END, *FEATURES)
 
 
 DECISION_KEYS = ("lean", "switch", "inside", "min_lines", "min_short_share")
@@ -53,6 +60,21 @@ class Decision:
     inside: float  # inside the span smoothing keeps, a line still goes below this score
     min_lines: int  # pages with fewer kept lines are left alone: too little context to judge
     min_short_share: float = 0.0  # pages with a smaller share of short lines are left alone: article text already
+    end_lean: float | None = None  # with an end model: added to each line's log-odds of coming before the end
+
+
+@dataclass(frozen=True)
+class EndModel:
+    """Where the article ends: a logistic regression giving each line's probability of coming after it."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]  # on standardised END_FEATURES
+    bias: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"learner": "logistic regression", "features": list(END_FEATURES), "mean": list(self.mean),
+                "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
 
 
 class NamedModel:
@@ -85,15 +107,19 @@ class LineModel(NamedModel):
     bias: float
     decision: Decision
     languages: tuple[str, ...] = ("English",)  # jusText stoplists the page's language is chosen from
+    end: EndModel | None = None  # None: the article runs to the last line smoothing keeps
     training: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     path: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
+        decision = {key: getattr(self.decision, key) for key in DECISION_KEYS}
+        if self.decision.end_lean is not None:
+            decision["end_lean"] = self.decision.end_lean
         return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
-                "learner": "logistic regression", "languages": list(self.languages),
-                "decision": {key: getattr(self.decision, key) for key in DECISION_KEYS},
+                "learner": "logistic regression", "languages": list(self.languages), "decision": decision,
                 "training": self.training, "features": list(self.features), "mean": list(self.mean),
-                "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias}
+                "scale": list(self.scale), "weights": list(self.weights), "bias": self.bias,
+                **({"end": self.end.to_json()} if self.end else {})}
 
 
 def read_model_file(path: str | Path) -> Any:
@@ -132,10 +158,15 @@ def model_from_json(data: Any, path: str) -> LineModel:
         raise ModelError(f"{path}: not a line model of format {MODEL_FORMAT}")
     with model_errors(path):
         vectors = fitted_vectors(data, FEATURES, path, "cleaner train")
-        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS})
+        end_lean = data["decision"].get("end_lean")
+        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS},
+                            end_lean=None if end_lean is None else float(end_lean))
+        end = data.get("end")
+        if end is not None:
+            end = EndModel(*fitted_vectors(end, END_FEATURES, f"{path} (end)", "cleaner train"), float(end["bias"]))
         return LineModel(name=str(data["name"]), version=str(data["version"]), features=FEATURES,
                          mean=vectors[0], scale=vectors[1], weights=vectors[2], bias=float(data["bias"]),
-                         decision=decision, languages=tuple(data.get("languages") or ("English",)),
+                         decision=decision, languages=tuple(data.get("languages") or ("English",)), end=end,
                          training=dict(data.get("training") or {}), path=path)
 
 

@@ -18,6 +18,16 @@ sure it is boilerplate. One span rather than every smoothed line because the
 article's own short lines (list items, a subhead) sit inside it: the same
 scores lose half as many paragraphs so.
 
+Where the span ends is what the line scores judge worst: teasers, author
+boxes and comment threads after the article are prose too, and smoothing
+carries the span through them. So a second logistic regression, the end
+model, reads each line's place in the page's prose and in the first
+model's scores (how much confident prose lies behind it, how dense it is
+ahead) with the line's own features, and gives its probability of coming
+after the article; the span ends at the one change point that best splits
+the page into before and after (``article_end``), which may also run past
+the last line smoothing kept. It is trained, stacked, on out-of-fold scores.
+
 Logistic regression because the installed package must score a page without
 a training library, in plain Python: one dot product a line. What else was
 tried (gradient boosting, a vocabulary of words, a second stacked stage,
@@ -25,6 +35,7 @@ other decoders) and its figures are in bench/RESULTS.md.
 """
 from __future__ import annotations
 
+import heapq
 import importlib.util
 import math
 import re
@@ -39,7 +50,8 @@ from urllib.parse import urlsplit
 import regex
 
 from ..rulebook.lexicons import Lexicons, Words, any_hint_pattern
-from ..rulebook.linemodel import NEIGHBOUR_COLUMNS, NEIGHBOURS, OWN, Decision, LineModel
+from ..rulebook.linemodel import (NEIGHBOUR_COLUMNS, NEIGHBOURS, OWN, PROSE_WINDOWS, SCORE_WINDOWS, Decision, EndModel,
+                                  LineModel)
 from .document import Removal
 from .text import Line
 
@@ -61,6 +73,7 @@ SHORT_WORDS = 8  # a keyword in a line shorter than this is a label rather than 
 LABEL_WINDOW = 10  # lines before and after a line whose labels it counts
 LIST_GAP = 12  # at most this many lines between two prose lines make a list inside the article
 PROSE_REACH = 20  # lines before and after a line whose prose words it counts
+END_MIN_CUT = 5  # the end model takes no fewer lines than this of what smoothing kept (see span())
 _PATH_WORD = re.compile(r"[^\W\d_]{3,}")
 REASONS = 3  # features named for each removal
 KIND = "boilerplate"  # the kind the model's removals are counted under
@@ -271,10 +284,56 @@ def features(lines: Sequence[str], cues: PageCues) -> list[list[float]]:
     folded = [_WORD.findall(text) for text in casefolded]
     own = [_own(*line, cues.stopwords) for line in zip(lines, casefolded, folded)]
     words = [text.count(" ") + 1 for text in lines]
-    prose = [n if row[2] and n >= PROSE_WORDS else 0 for row, n in zip(own, words)]
+    prose = _prose(own, words)
     return [a + b + c + d + e + f + g for a, b, c, d, e, f, g in
             zip(own, _place(lines, casefolded, own, words, prose), _neighbours(own), _runs(words),
                 _anchor(folded, cues), _keywords(lines, words, cues), _lists(prose))]
+
+
+def _prose(rows: Sequence[Sequence[float]], words: Sequence[int]) -> list[int]:
+    """Each line's words when it is a sentence-ending line of PROSE_WORDS or more, else 0."""
+    ends = OWN.index("ends_sentence")
+    return [n if row[ends] and n >= PROSE_WORDS else 0 for row, n in zip(rows, words)]
+
+
+def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Sequence[float]) -> list[list[float]]:
+    """One row of END_FEATURES (rulebook.linemodel) per line: END's columns, then the line's own ``rows``.
+
+    Read after the line model, from its scores: the article ends where the
+    confident prose behind a line stops and the prose ahead thins out.
+    """
+    total = len(lines)
+    words = [text.count(" ") + 1 for text in lines]
+    prose = _prose(rows, words)
+    flags = [float(n > 0) for n in prose]
+    before = [_before_shares(values) for values in (prose, [s * n for s, n in zip(content, words)], words)]
+    windows = [_window_means(content, a, b) for a, b, _ in SCORE_WINDOWS] + \
+              [_window_means(flags, a, b) for a, b, _ in PROSE_WINDOWS]
+    return [[index / total, before[0][index], before[1][index], before[2][index], score, _logit(score),
+             *(column[index] for column in windows), *rows[index]] for index, score in enumerate(content)]
+
+
+def _before_shares(values: Sequence[float]) -> list[float]:
+    """The share of the page's total that lies before each line (the line itself not counted)."""
+    total = sum(values) or 1.0
+    shares, running = [], 0.0
+    for value in values:
+        shares.append(running / total)
+        running += value
+    return shares
+
+
+def _window_means(values: Sequence[float], start: int, stop: int) -> list[float]:
+    """The mean of ``values`` over lines [index + start, index + stop) inside the page, -1 where none is."""
+    total = len(values)
+    prefix = [0.0]
+    for value in values:
+        prefix.append(prefix[-1] + value)
+    means = []
+    for index in range(total):
+        low, high = min(max(index + start, 0), total), min(max(index + stop, 0), total)
+        means.append((prefix[high] - prefix[low]) / (high - low) if high > low else -1.0)
+    return means
 
 
 @lru_cache(maxsize=None)
@@ -312,8 +371,13 @@ class Verdict:
 
 def scores(model: LineModel, lines: Sequence[str], cues: PageCues) -> list[float]:
     """The content probability of each line (``lines``: normalised, non-blank)."""
+    return probabilities(model, features(lines, cues))
+
+
+def probabilities(model: LineModel | EndModel, rows: Sequence[Sequence[float]]) -> list[float]:
+    """A fitted logistic regression's probability for each row of its features."""
     weights, bias, _ = _coefficients(model)
-    return [_sigmoid(bias + sum(map(mul, weights, row))) for row in features(lines, cues)]
+    return [_sigmoid(bias + sum(map(mul, weights, row))) for row in rows]
 
 
 def judges(decision: Decision, lines: Sequence[str]) -> bool:
@@ -333,25 +397,84 @@ def judge(model: LineModel, lines: Sequence[str], cues: PageCues) -> list[Verdic
     """A verdict per line; nothing goes on a page the model does not read (see judges())."""
     if not judges(model.decision, lines):
         return [Verdict(1.0, False) for _ in lines]
-    weights, bias, centre = _coefficients(model)
-    terms = [list(map(mul, weights, row)) for row in features(lines, cues)]
-    content = [_sigmoid(bias + sum(row)) for row in terms]
-    return [Verdict(score, remove, _reasons(model.features, row, centre) if remove else ())
-            for row, score, remove in zip(terms, content, decide(model.decision, content))]
+    weights, _, centre = _coefficients(model)
+    rows = features(lines, cues)
+    content = probabilities(model, rows)
+    after = after_scores(model, lines, rows, content)
+    found = span(model.decision, content, after)
+    if found is None:
+        return [Verdict(score, False) for score in content]
+    first, last = found
+    verdicts = []
+    for index, (row, score) in enumerate(zip(rows, content)):
+        if first <= index <= last and score >= model.decision.inside:
+            verdicts.append(Verdict(score, False))
+            continue
+        reasons = _reasons(model.features, list(map(mul, weights, row)), centre)
+        if after is not None and index > last:
+            reasons = (f"after the article's end ({after[index]:.2f})", *reasons[:REASONS - 1])
+        verdicts.append(Verdict(score, True, reasons))
+    return verdicts
 
 
-def decide(decision: Decision, content: Sequence[float]) -> list[bool]:
-    """Which lines go, from their scores: all outside the span smoothing keeps, the surest boilerplate inside it.
+def after_scores(model: LineModel, lines: Sequence[str], rows: Sequence[list[float]], content: Sequence[float]
+                 ) -> list[float] | None:
+    """Each line's probability of coming after the article's end; None without an end model."""
+    if model.end is None or model.decision.end_lean is None:
+        return None
+    return probabilities(model.end, end_features(lines, rows, content))
+
+
+def decide(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None) -> list[bool]:
+    """Which lines go, from their scores: all outside the article's span, the surest boilerplate inside it.
 
     Nothing goes when smoothing keeps no line: a page the model cannot read
     is left to the rules.
     """
+    found = span(decision, content, after)
+    if found is None:
+        return [False] * len(content)
+    first, last = found
+    return [not (first <= index <= last and score >= decision.inside) for index, score in enumerate(content)]
+
+
+def span(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None
+         ) -> tuple[int, int] | None:
+    """First and last line of the article: from the first line smoothing keeps to the last, or to the end
+    the end model finds (``after``: each line's probability of coming after it); None when smoothing keeps none.
+
+    The end model cuts what smoothing kept only by END_MIN_CUT lines or more:
+    teasers and comment threads come in blocks, while a short tail (a subhead
+    and a closing paragraph, a disclaimer) before the footer is likelier the
+    article's own last lines.
+    """
     kept = [index for index, content_line in enumerate(smooth(content, decision.lean, decision.switch))
             if content_line]
     if not kept:
-        return [False] * len(content)
+        return None
     first, last = kept[0], kept[-1]
-    return [not (first <= index <= last and score >= decision.inside) for index, score in enumerate(content)]
+    if after is None or decision.end_lean is None:
+        return first, last
+    end = article_end(after, first, decision.end_lean)
+    return first, last if end < last < end + END_MIN_CUT else end
+
+
+def article_end(after: Sequence[float], first: int, lean: float) -> int:
+    """The last line of the article: the end at or after ``first`` that best splits the page in two.
+
+    Lines up to the end earn their log-probability of coming before it plus
+    ``lean`` (positive keeps more), lines after it their log-probability of
+    coming after: one change point, as smoothing is one span.
+    """
+    before = [math.log(1 - _clip(q)) + lean for q in after]
+    behind = [math.log(_clip(q)) for q in after]
+    total = sum(before[:first + 1]) + sum(behind[first + 1:])
+    best, end = total, first
+    for index in range(first + 1, len(after)):
+        total += before[index] - behind[index]
+        if total > best:
+            best, end = total, index
+    return end
 
 
 def smooth(content: Sequence[float], lean: float, switch: float) -> list[bool]:
@@ -384,20 +507,24 @@ def _reasons(names: Sequence[str], terms: list[float], centre: list[float]) -> t
     ``terms``: each feature's weight times its value; ``centre``: the same for the average line.
     """
     pulls = list(map(sub, terms, centre))
-    lowest = sorted(range(len(pulls)), key=pulls.__getitem__)[:REASONS]
+    lowest = heapq.nsmallest(REASONS, range(len(pulls)), key=pulls.__getitem__)
     return tuple(names[index] for index in lowest if pulls[index] < 0)
 
 
 @lru_cache(maxsize=8)
-def _coefficients(model: LineModel) -> tuple[list[float], float, list[float]]:
+def _coefficients(model: LineModel | EndModel) -> tuple[list[float], float, list[float]]:
     """Weights and bias on the raw features (the scaling folded in once per model), and each weight times its mean."""
     weights = [w / s for w, s in zip(model.weights, model.scale)]
     centre = [w * m for w, m in zip(weights, model.mean)]
     return weights, model.bias - sum(centre), centre
 
 
+def _clip(score: float) -> float:
+    return min(max(score, 1e-6), 1 - 1e-6)
+
+
 def _logit(score: float) -> float:
-    score = min(max(score, 1e-6), 1 - 1e-6)
+    score = _clip(score)
     return math.log(score / (1 - score))
 
 

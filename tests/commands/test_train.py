@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cleaner.rulebook.linemodel import FEATURES
+from cleaner.rulebook.linemodel import FEATURES, Decision
 from cleaner.rulebook.ruleset import load_ruleset
-from cleaner.commands.train import Page, TrainOptions, choose_decision, folds_by_site, label_lines
+from cleaner.commands.train import (Page, TrainOptions, choose_decision, end_out_of_fold, end_rows, fit_end,
+                                    folds_by_site, label_lines)
+from cleaner.stages.linemodel import PageCues, decide, features, stoplist
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "fixtures" / "train" / "pages.jsonl"
@@ -122,3 +124,29 @@ def test_train_html_without_boilerplate_blocks_fails_in_one_line(tmp_path):
     done = _train_html(tmp_path / "m.json", pages)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("error: training needs judged blocks of both kinds")
+
+
+def _teaser_page(site: str) -> Page:
+    """A page whose article (prose, well scored) is followed by teasers scored as well: only an end can cut them."""
+    story = [f"The council of {site} voted on Tuesday to rebuild the harbour wall, the mayor said.",
+             "Work starts in autumn and lasts two years, with the quay closed to boats meanwhile."] * 3
+    teasers = ["Why farmers may want to paint their cows with zebra stripes this year.",
+               "Two towns agree to share a bridge after years of talks about the crossing."]
+    lines = ["Home", "World", "Sport", *story, "Trending", *teasers, "Trending", *teasers]
+    return Page(lines, [int(line in story) for line in lines], "\n".join(story), site, "full")
+
+
+def test_the_end_model_learns_where_articles_stop_and_none_without_an_end():
+    options = TrainOptions(min_lines=8, folds=2)
+    pages = [_teaser_page(f"s{n}.example") for n in range(6)]
+    scores = [[0.05, 0.05, 0.05] + [0.95] * 6 + [0.3] + [0.9, 0.9] + [0.3] + [0.9, 0.9] for _ in pages]
+    rows = [features(page.lines, PageCues(stoplist("English"))) for page in pages]
+    matrices = end_rows(pages, rows, scores, options)
+    after = end_out_of_fold(pages, matrices, options)
+    assert all(a[8] < 0.5 < a[-1] for a in after)  # out of fold: the last story line before the end, teasers after
+    decision = Decision(0.0, 1.0, 0.02, 8, end_lean=0.0)
+    gone = [decide(decision, s, a) for s, a in zip(scores, after)]
+    assert all(g == [True] * 3 + [False] * 6 + [True] * 6 for g in gone)
+    story_only = [Page(p.lines[:9], p.labels[:9], p.gold, p.site, p.field) for p in pages]
+    assert fit_end(story_only, end_rows(story_only, [r[:9] for r in rows], [s[:9] for s in scores], options),
+                   range(6), options) is None  # no line after the last gold one: no end to learn

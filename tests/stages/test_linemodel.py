@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from cleaner.rulebook.lexicons import any_hint_pattern
-from cleaner.rulebook.linemodel import FEATURES, Decision, LineModel, ModelError, model_from_json
+from cleaner.rulebook.linemodel import (END, END_FEATURES, FEATURES, Decision, EndModel, LineModel, ModelError,
+                                       model_from_json)
 from cleaner.rulebook.rulefile import RuleError
 from cleaner.rulebook.ruleset import load_ruleset, model_file
-from cleaner.stages.linemodel import PageCues, decide, features, judge, smooth, stoplist, url_words
+from cleaner.stages.linemodel import (PageCues, article_end, decide, end_features, features, judge, smooth, stoplist,
+                                     url_words)
 from cleaner.stages.pipeline import clean_source
 from cleaner.stages.reading import source_from_text
 from cleaner.stages.render import render
@@ -69,6 +71,64 @@ def test_the_decision_keeps_one_span_and_takes_only_the_surest_inside_it():
     content = [0.01, 0.99, 0.2, 0.01, 0.99, 0.99, 0.3, 0.02]  # smoothing keeps lines 1, 4 and 5
     assert decide(decision, content) == [True, False, False, True, False, False, True, True]
     assert decide(decision, [0.01] * 5) == [False] * 5  # no span found: the rules' word stands
+
+
+def toy_end(after_from: str) -> EndModel:
+    """A hand-set end model: every line after the share ``after_from`` of the page comes after the article."""
+    weights, mean = [0.0] * len(END_FEATURES), [0.0] * len(END_FEATURES)
+    weights[END_FEATURES.index("rel_pos")] = 40.0
+    mean[END_FEATURES.index("rel_pos")] = float(after_from)
+    return EndModel(tuple(mean), tuple([1.0] * len(END_FEATURES)), tuple(weights), 0.0)
+
+
+def test_the_end_is_where_the_page_best_splits_in_two():
+    after = [0.1, 0.1, 0.2, 0.9, 0.95, 0.4, 0.9]
+    assert article_end(after, first=0, lean=0.0) == 2  # one change point: the unsure 0.4 does not reopen it
+    assert article_end(after, first=5, lean=0.0) == 5  # never before the first line of the article
+    assert article_end(after, first=0, lean=5.0) == 6  # a large lean keeps everything
+
+
+def test_the_end_model_cuts_what_smoothing_would_keep_and_says_so():
+    decision = Decision(lean=0.0, switch=1.0, inside=0.05, min_lines=0, end_lean=0.0)
+    content = [0.9, 0.9, 0.9, 0.9] + [0.8] * 6  # smoothing keeps every line
+    assert decide(decision, content) == [False] * 10
+    assert decide(decision, content, [0.05] * 4 + [0.9] * 6) == [False] * 4 + [True] * 6
+    assert decide(replace(decision, end_lean=None), content, [0.9] * 10) == [False] * 10  # no end_lean: no end
+
+    teasers = ["Why farmers may want to paint their cows with zebra stripes, says a study of the herds.",
+               "Two towns agree to share a new bridge after years of talks about the river crossing."] * 3
+    lines = ["Home", *ARTICLE, *teasers]
+    model = replace(toy_model(end_lean=0.0), end=toy_end(len([*ARTICLE, "Home"]) / len(lines)))
+    verdicts = judge(model, lines, CUES)
+    assert [v.remove for v in verdicts] == [True] + [False] * len(ARTICLE) + [True] * len(teasers)
+    assert verdicts[-1].reasons[0].startswith("after the article's end (")
+    assert not any(v.remove for v in judge(toy_model(), lines, CUES)[1:])  # without it the teasers stay
+
+
+def test_the_end_model_leaves_a_short_tail_to_the_article():
+    decision = Decision(lean=0.0, switch=1.0, inside=0.05, min_lines=0, end_lean=0.0)
+    content = [0.9] * 10
+    tail = [0.05] * 6 + [0.9] * 4  # four lines after the end: fewer than END_MIN_CUT
+    assert decide(decision, content, tail) == [False] * 10
+    assert decide(decision, content + [0.01], tail + [0.99]) == [False] * 10 + [True]  # smoothing's cut stands
+
+
+def test_end_features_give_one_named_column_each():
+    lines = ["Home", *ARTICLE, "Privacy policy"]
+    rows = end_features(lines, features(lines, CUES), [0.1] + [0.9] * len(ARTICLE) + [0.1])
+    assert [len(row) for row in rows] == [len(END_FEATURES)] * len(lines)
+    before = END.index("prose_before_share")
+    assert rows[0][before] == 0.0 and rows[-1][before] == 1.0
+    assert rows[-1][END.index("score_next10")] == -1.0  # no line after the last
+
+
+def test_a_model_file_with_an_end_model_reads_back_the_same(tmp_path):
+    model = replace(toy_model(end_lean=0.5), end=toy_end(0.8))
+    assert model_from_json(json.loads(json.dumps(model.to_json())), "toy.json") == model
+    data = model.to_json()
+    data["end"]["features"] = data["end"]["features"][:-1]
+    with pytest.raises(ModelError, match=r"toy.json \(end\): its features are not the ones"):
+        model_from_json(data, "toy.json")
 
 
 def test_toy_model_takes_short_lines_and_says_why():
