@@ -372,7 +372,8 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
     matrices = end_rows(pages, rows, oof, options)
     after = end_out_of_fold(pages, matrices, options)
     decision, chosen, _ = choose_decision(pages, oof, options, end_candidates(decision), after)
-    log(f"with the end model: decision {decision}: cross-validated {chosen}")
+    log(f"end model kept, end_lean {decision.end_lean}: cross-validated {chosen}" if decision.end_lean is not None
+        else "end model not kept: no end_lean beat the decision without it")
     end = fit_end(pages, matrices, range(len(pages)), options) if decision.end_lean is not None else None
     decision = decision if end is not None else replace(decision, end_lean=None)
     parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
