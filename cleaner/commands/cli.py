@@ -456,11 +456,13 @@ def learn(folder, domain, output, force, min_share, min_pages, rule_dirs) -> Non
 @click.option("--min-short-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Pages with a smaller share of short lines (under 6 words) are left alone.")
 @click.option("--version", "model_version", default="1", show_default=True, help="Version recorded in the model file.")
+@click.option("--also-without-url", "without_url", is_flag=True,
+              help="Train on each page with a URL a second time without it, for text files that come without one.")
 @click.option("--html", is_flag=True,
               help="Train the HTML block model (RULES_DIR/models/blocks.json) on the records' raw HTML instead.")
 @RULES_OPTION
 def train(pages, output, text_fields, gold_field, url_field, html_field, folds, seed, c, max_lost, min_lines,
-          min_short_share, model_version, html, rule_dirs) -> None:
+          min_short_share, model_version, without_url, html, rule_dirs) -> None:
     """Train the line model on JSONL(.gz) PAGES that carry a page's text (or HTML) and its gold article text.
 
     With --html, the block model that judges the HTML stage's candidates, on the records' HTML field.
@@ -469,5 +471,6 @@ def train(pages, output, text_fields, gold_field, url_field, html_field, folds, 
 
     options = TrainOptions(text_fields=tuple(text_fields) or ("text",), gold_field=gold_field, url_field=url_field,
                            html_field=html_field, folds=folds, seed=seed, c=c, max_lost=max_lost,
-                           min_lines=min_lines, min_short_share=min_short_share, version=model_version)
+                           min_lines=min_lines, min_short_share=min_short_share, version=model_version,
+                           without_url=without_url)
     sys.exit(main_command(pages, output, _load(rule_dirs, model=False), options, html=html))

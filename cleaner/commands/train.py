@@ -67,6 +67,7 @@ class TrainOptions:
     name: str = "lines"
     version: str = "1"
     languages: tuple[str, ...] = ("English",)
+    without_url: bool = False  # each page with a URL is also a page without it (a rendering of its own)
 
 
 @dataclass
@@ -149,7 +150,10 @@ def load_pages(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions) -
                 if lines:
                     url = record.get(options.url_field)
                     url = url if isinstance(url, str) else None
-                    pages.append(Page(lines, label_lines(lines, gold), gold, site_of(url), field, url, path.name))
+                    page = Page(lines, label_lines(lines, gold), gold, site_of(url), field, url, path.name)
+                    pages.append(page)
+                    if options.without_url and url:  # same site, so the same fold: only the URL's cues go
+                        pages.append(replace(page, field=f"{field} without URL", url=None))
     return pages
 
 
@@ -384,7 +388,8 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
         "lines": sum(len(page.lines) for page in pages),
         "options": {"text_fields": list(options.text_fields), "gold_field": options.gold_field,
                     "folds": options.folds, "seed": options.seed, "C": options.c, "max_lost": options.max_lost,
-                    "min_lines": options.min_lines, "min_short_share": options.min_short_share},
+                    "min_lines": options.min_lines, "min_short_share": options.min_short_share,
+                    "without_url": options.without_url},
         "labels": f"a line is content when most of its tokens sit in a {LABEL_GRAM}-token run of the gold text",
         "cross_validated": {"how": f"{options.folds} folds by site; the decision's thresholds chosen on these "
                                    "out-of-fold scores",

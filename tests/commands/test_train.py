@@ -54,8 +54,8 @@ def test_the_decision_may_not_lose_on_one_rendering_what_the_pooled_figure_hides
     assert chosen.lean == 50 and figures == floor  # pooled lost is .0125, but "recall" would lose a quarter
 
 
-def _train(out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cleaner", "train", str(PAGES), "-o", str(out), "--folds", "3"],
+def _train(out: Path, *more: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cleaner", "train", str(PAGES), "-o", str(out), "--folds", "3", *more],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
@@ -74,6 +74,16 @@ def test_train_writes_a_model_that_cleaning_loads_and_says_how_it_was_made(tmp_p
     again = tmp_path / "again.json"
     assert _train(again).returncode == 0
     assert json.loads(again.read_text())["weights"] == data["weights"]  # seeded: the same file twice
+
+
+def test_pages_can_also_be_trained_on_without_their_url(tmp_path):
+    out = tmp_path / "lines.json"
+    done = _train(out, "--also-without-url")
+    assert done.returncode == 0, done.stderr
+    training = json.loads(out.read_text(encoding="utf-8"))["training"]
+    assert training["pages"] == 12 and training["sites"] == 6 and training["options"]["without_url"] is True
+    figures = training["cross_validated"]
+    assert figures["text without URL"]["no model"]["pages"] == figures["text"]["no model"]["pages"] == 6
 
 
 def test_train_without_gold_pages_of_two_sites_fails_in_one_line(tmp_path):
