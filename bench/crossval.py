@@ -69,8 +69,9 @@ def cross_validated(records: list[dict], field: str, train_fields: list[str], fo
     predictions: list[str] = [""] * len(records)
     for k, model in enumerate(models):
         if matrices is not None:  # the end model, stacked on the other folds' out-of-fold scores
+            held = set(site_folds[k])
             model = replace(model, end=fit_end([page for _, page, _ in pages], matrices,
-                                               [i for i in range(len(pages)) if i not in set(site_folds[k])], options))
+                                               [i for i in range(len(pages)) if i not in held], options))
         rules = replace(ruleset, model=model)
         for index, record in enumerate(records):
             if fold_of_site.get(site_of(record.get("url")), k) == k:  # a site no training page has: any fold

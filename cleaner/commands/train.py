@@ -315,8 +315,9 @@ def fit_end(pages: Sequence[Page], matrices: Sequence[Any], chosen: Sequence[int
     """
     import numpy as np  # the train extra
 
-    usable = [i for i in chosen if matrices[i] is not None and _after_labels(pages[i]) is not None]
-    labels = [y for i in usable for y in _after_labels(pages[i])]
+    found = {i: _after_labels(pages[i]) for i in chosen if matrices[i] is not None}
+    usable = [i for i, page_labels in found.items() if page_labels is not None]
+    labels = [y for i in usable for y in found[i]]
     if len(set(labels)) < 2:
         return None
     weights = np.concatenate([np.full(len(pages[i].lines), 1.0 / len(pages[i].lines)) for i in usable])

@@ -43,6 +43,7 @@ from operator import mul, sub
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
@@ -121,9 +122,7 @@ def _place(lines: Sequence[str], casefolded: list[str], own: list[list[float]], 
     total_lines = len(lines)
     median = sorted(words)[total_lines // 2] or 1
     repeats = Counter(casefolded)
-    prefix = [0]
-    for value in prose:
-        prefix.append(prefix[-1] + value)
+    prefix = list(accumulate(prose, initial=0))
     half = DENSE_WINDOW // 2
     density = [prefix[min(total_lines, i + half + 1)] - prefix[max(0, i - half)] for i in range(total_lines)]
     densest = max(range(total_lines), key=density.__getitem__)
@@ -232,9 +231,7 @@ def _keywords(lines: Sequence[str], words: list[int], cues: PageCues) -> list[li
     hints = cues.hints
     hint = [float(hints is not None and hints.search(text) is not None) for text in lines]
     label = [h * (n < SHORT_WORDS) for h, n in zip(hint, words)]
-    prefix = [0.0]
-    for value in label:
-        prefix.append(prefix[-1] + value)
+    prefix = list(accumulate(label, initial=0.0))
     total, everywhere = len(lines), prefix[-1] or 1.0
     rows, last = [], None
     for index in range(total):
@@ -261,9 +258,7 @@ def _lists(prose: list[int]) -> list[list[float]]:
         until[index] = following - index if following is not None else None
         if prose[index]:
             following = index
-    prefix = [0]
-    for words in prose:
-        prefix.append(prefix[-1] + words)
+    prefix = list(accumulate(prose, initial=0))
     rows = []
     for index in range(total):
         back, ahead = since[index], until[index]
@@ -315,20 +310,15 @@ def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Seq
 
 def _before_shares(values: Sequence[float]) -> list[float]:
     """The share of the page's total that lies before each line (the line itself not counted)."""
-    total = sum(values) or 1.0
-    shares, running = [], 0.0
-    for value in values:
-        shares.append(running / total)
-        running += value
-    return shares
+    running = list(accumulate(values, initial=0.0))
+    total = running[-1] or 1.0
+    return [value / total for value in running[:-1]]
 
 
 def _window_means(values: Sequence[float], start: int, stop: int) -> list[float]:
     """The mean of ``values`` over lines [index + start, index + stop) inside the page, -1 where none is."""
     total = len(values)
-    prefix = [0.0]
-    for value in values:
-        prefix.append(prefix[-1] + value)
+    prefix = list(accumulate(values, initial=0.0))
     means = []
     for index in range(total):
         low, high = min(max(index + start, 0), total), min(max(index + stop, 0), total)
