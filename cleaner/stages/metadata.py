@@ -36,6 +36,7 @@ class Grammar:
     dateline_caps: regex.Pattern
     role: regex.Pattern
     editor_roles: frozenset[str]  # casefolded
+    date_alone: regex.Pattern  # a line that is a date and nothing else ("Tuesday, October 12, 2017")
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -65,6 +66,9 @@ def grammar(lexicons: Lexicons) -> Grammar:
             rf"(?:(?:{_alternatives(roles.get('qualifiers', ()))}) )?(?P<role>{_alternatives(role_words)})"
             rf"(?: by)?:? (?P<names>{names})", regex.IGNORECASE),
         editor_roles=frozenset(word.casefold() for word in roles.get("editors", ())),
+        date_alone=regex.compile(
+            rf"(?:\p{{L}}+,? )?(?:{month} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\.? {month},? \d{{4}}"
+            r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})", regex.IGNORECASE),
     )
 
 
@@ -131,17 +135,20 @@ def take_title_and_section(kept: list[Line], lexicons: Lexicons) -> tuple[Line |
     """The headline (first kept line, or second after a section label) and that label.
 
     A title needs a body after it: a document whose first line is prose, or
-    that is one line long, has no title in its text. The line after the title
-    must not read as a heading itself: otherwise cleaning the body again would
-    take that line as the next title, and cleaning would not be idempotent.
+    that is one line long, has no title in its text, and a line that is only a
+    date is no headline. The line after the title must not read as a heading
+    itself: otherwise cleaning the body again would take that line as the next
+    title, and cleaning would not be idempotent.
     """
     if len(kept) < 2:
         return None, None
     first, second = kept[0], kept[1]
-    if (_section_like(first.text) and _headline_like(second.text) and len(kept) > 2
+    date_alone = grammar(lexicons).date_alone.fullmatch
+    if (_section_like(first.text) and _headline_like(second.text) and not date_alone(second.text) and len(kept) > 2
             and not _heading_like(kept[2].text)):
         return second, first
-    if _headline_like(first.text) and not find_dateline(first.text, lexicons)[0] and not _heading_like(second.text):
+    if (_headline_like(first.text) and not find_dateline(first.text, lexicons)[0] and not date_alone(first.text)
+            and not _heading_like(second.text)):
         return first, None
     return None, None
 

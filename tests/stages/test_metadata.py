@@ -91,3 +91,20 @@ def test_a_markdown_heading_becomes_the_title_without_its_marks(ruleset):
     assert "## What comes next" in document.body  # the body's own headings keep their marks
     assert clean_text("#hashtag of the week\n\nThe council voted on Tuesday to rebuild the wall, it said.\n",
                       rules=ruleset).metadata["title"] == "#hashtag of the week"  # no space: not a heading
+
+
+@pytest.mark.parametrize("first_line", ["October 12, 2017", "Tuesday, 5th March 2024", "Mon, Sept. 3, 2018"])
+def test_a_line_that_is_only_a_date_is_no_title(ruleset, first_line):
+    from cleaner import clean_text
+
+    text = f"{first_line}\n\nThe council voted on Tuesday to rebuild the sea wall that gave way in the storms.\n"
+    document = clean_text(text, rules=ruleset)
+    assert document.metadata["title"] is None
+    assert document.body.startswith(first_line)  # it stays in the body, as any line not taken does
+
+
+def test_a_headline_with_a_date_in_it_is_still_a_title(ruleset):
+    from cleaner import clean_text
+
+    text = "Storm of October 12, 2017 wrecked the wall\n\nThe council voted on Tuesday to rebuild the sea wall.\n"
+    assert clean_text(text, rules=ruleset).metadata["title"] == "Storm of October 12, 2017 wrecked the wall"
