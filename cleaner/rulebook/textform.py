@@ -54,6 +54,9 @@ def normalise(text: str) -> str:
     return _BLANK_RUN.sub("\n\n", text.strip(" ")).strip("\n")
 
 
+# a line made only of these is blank once normalised (spaces, the removed and the kept invisible characters)
+_BLANK_CHARS = " " + _ODD_SPACES + _REMOVED_CHARS + _KEPT_INVISIBLE_CHARS
+
 FOLD_CHUNK = 1 << 16  # characters casefolded at a time: see fold()
 
 
@@ -62,12 +65,13 @@ def line_numbers(text: str, first: int = 1) -> list[int]:
 
     So every report (removals, explain, check, warnings) uses the input's own
     line numbers, although normalise() drops leading blank lines and makes a
-    run of blank lines one. Mirrors normalise() line by line.
+    run of blank lines one. Mirrors normalise() line by line: a line is blank
+    there when nothing but _BLANK_CHARS is on it.
     """
     mapping: list[int] = []
     previous_blank = True
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=first):
-        blank = not normalise(raw)
+        blank = not raw.strip(_BLANK_CHARS)
         if not blank or not previous_blank:
             mapping.append(number)
         previous_blank = blank

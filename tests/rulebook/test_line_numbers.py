@@ -5,7 +5,8 @@ from hypothesis import given, settings, strategies as st
 
 from cleaner.rulebook.textform import line_numbers, normalise
 
-PIECES = st.sampled_from(["", " ", "\u00a0", "\u200b", "word", "Share this:", "\t", "\r", "\r\n", "\n", "\n\n\n"])
+PIECES = st.sampled_from(["", " ", "\u00a0", "\u200b", "\u200c", "\u00ad", "\ufe0f", "\u2000", "\ufeff", "e\u0301",
+                          "word", "Share this:", "\t", "\r", "\r\n", "\n", "\n\n\n"])
 
 
 @settings(max_examples=300, deadline=None)
