@@ -6,7 +6,8 @@ scores (F1 of 4-token shingles, lost, must-not snippets left, must snippets
 missing), beside the no-cleaning floor and the rules alone, one row per data
 file and page type. The model is fitted as ``cleaner train`` fits it, on the
 same renderings (``--train-field``, repeatable; default the shipped model's
-two), and decides with the shipped model's decision (``rules/models/lines.json``):
+two), and decides with the shipped model's decision (``rules/models/lines.json``, or
+the one of ``--rules DIR``'s ``models/lines.json``):
 that decision was itself chosen on out-of-fold scores of these pages, so these
 figures are out-of-fold for the weights, not for the decision settings. When
 the shipped model has an end model, each fold's is fitted, as ``cleaner
@@ -42,9 +43,9 @@ def training_pages(paths: list[Path], ruleset, options: TrainOptions):
 
 
 def cross_validated(paths: list[Path], records: list[dict], field: str, options: TrainOptions,
-                    without_url: bool = False) -> list[str]:
+                    without_url: bool = False, rules: list[Path] = ()) -> list[str]:
     """Each record's ``field`` cleaned by a model fitted on the other folds' sites (without its URL if asked)."""
-    ruleset = load_ruleset()
+    ruleset = load_ruleset(rules)
     pages = training_pages(paths, replace(ruleset, model=None), options)
     site_folds = folds_by_site([page for page, _ in pages], options.folds)
     fold_of_site = {pages[i][0].site: k for k, fold in enumerate(site_folds) for i in fold}
@@ -88,6 +89,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--also-without-url", action="store_true",
                         help="train on each page also without its URL, as cleaner train --also-without-url does")
+    parser.add_argument("--rules", type=Path, action="append", default=[],
+                        help="a rule folder, as cleaner's --rules: its models/lines.json gives the decision")
     parser.add_argument("--without-url", action="store_true",
                         help="clean each page without its URL, as a text file that comes without one")
     args = parser.parse_args()
@@ -98,7 +101,7 @@ def main() -> None:
         sources += [path.name.split(".")[0]] * len(loaded)
     options = TrainOptions(text_fields=tuple(args.train_field or ["dirty_full", "dirty_recall"]), folds=args.folds,
                            without_url=args.also_without_url)
-    model = cross_validated(args.data, records, args.field, options, args.without_url)
+    model = cross_validated(args.data, records, args.field, options, args.without_url, args.rules)
     rules = rules_only(records, args.field, args.without_url)
     print(f"{args.field}{' without URL' if args.without_url else ''}, {args.folds} folds by site"
           f"{', trained also without URL' if args.also_without_url else ''}\n")
