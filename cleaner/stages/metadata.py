@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 import regex
 
 from ..rulebook.lexicons import Lexicons
+from .dates import is_date_alone
 from .document import STATUSES, Removal
 from .text import Line, looks_like_prose
 
@@ -36,7 +37,6 @@ class Grammar:
     dateline_caps: regex.Pattern
     role: regex.Pattern
     editor_roles: frozenset[str]  # casefolded
-    date_alone: regex.Pattern  # a line that is a date and nothing else ("Tuesday, October 12, 2017")
 
 
 def _alternatives(words: Iterable[str]) -> str:
@@ -66,9 +66,6 @@ def grammar(lexicons: Lexicons) -> Grammar:
             rf"(?:(?:{_alternatives(roles.get('qualifiers', ()))}) )?(?P<role>{_alternatives(role_words)})"
             rf"(?: by)?:? (?P<names>{names})", regex.IGNORECASE),
         editor_roles=frozenset(word.casefold() for word in roles.get("editors", ())),
-        date_alone=regex.compile(
-            rf"(?:\p{{L}}+,? )?(?:{month} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\.? {month},? \d{{4}}"
-            r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})", regex.IGNORECASE),
     )
 
 
@@ -143,11 +140,10 @@ def take_title_and_section(kept: list[Line], lexicons: Lexicons) -> tuple[Line |
     if len(kept) < 2:
         return None, None
     first, second = kept[0], kept[1]
-    date_alone = grammar(lexicons).date_alone.fullmatch
-    if (_section_like(first.text) and _headline_like(second.text) and not date_alone(second.text) and len(kept) > 2
+    if (_section_like(first.text) and _headline_like(second.text) and not is_date_alone(second.text) and len(kept) > 2
             and not _heading_like(kept[2].text)):
         return second, first
-    if (_headline_like(first.text) and not find_dateline(first.text, lexicons)[0] and not date_alone(first.text)
+    if (_headline_like(first.text) and not find_dateline(first.text, lexicons)[0] and not is_date_alone(first.text)
             and not _heading_like(second.text)):
         return first, None
     return None, None

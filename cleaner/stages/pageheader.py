@@ -43,6 +43,7 @@ import regex
 from ..rulebook.index import registrable_domain
 from ..rulebook.lexicons import Groups, Lexicons
 from ..rulebook.site import host_of
+from .dates import written_dates
 from .jsonld import LinkedData, first_text, read_linked_data
 from .pagetype import page_type, schema_types, type_of_text
 
@@ -71,14 +72,6 @@ BYLINE_WINDOW = 400
 BYLINE_LINES = 4
 _NAME_LINE = regex.compile(r"\p{Lu}[\p{L}'’.-]+(?: \p{Lu}[\p{L}'’.-]*){1,4}")
 DATE_WINDOW = 500  # characters either side of the headline where a written date dates the page
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")  # as dates are written
-_MONTH = r"(?P<m>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<y>(?:19|20)\d\d)"
-WRITTEN_DATES = (re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
-                 re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),
-                 re.compile(rf"\b{_YEAR}-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"))
-NUMERIC_DATE = re.compile(r"\b([0-3]?\d)([/.])([0-3]?\d)[/.]((?:19|20)\d\d)\b")
 YEAR_MENTIONS = 50  # mentions of a year whose surroundings are read to see whether a day is written
 YEAR_SPAN = 30  # characters either side of a year's mention: "Wednesday, September 28th, 2025" fits
 LANG_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*")
@@ -406,37 +399,11 @@ def _shows(text: str, day: str) -> bool:
     return False
 
 
-def written_dates(text: str) -> list[tuple[int, str]]:
-    """(offset, ISO day) of each date written in ``text``: "March 5, 2024", "5 March 2024", "2024-03-05", "05.03.2024".
-
-    Numbers with slashes are read month first (05/03/2024 is May 3rd, as
-    English pages mostly write them), with dots day first (05.03.2024 is
-    March 5th); either the other way when that cannot be a date.
-    """
-    found: list[tuple[int, str]] = []
-    for pattern in WRITTEN_DATES:
-        for match in pattern.finditer(text):
-            month = match["m"]
-            number = MONTHS.index(month[:3].casefold()) + 1 if month[:1].isalpha() else int(month)
-            day = _day(match["y"], number, match["d"])
-            if day:
-                found.append((match.start(), day))
-    for match in NUMERIC_DATE.finditer(text):
-        first, mark, second, year = match.groups()
-        month, day_of = (second, first) if mark == "." else (first, second)
-        day = _day(year, int(month), day_of) or _day(year, int(day_of), month)
-        if day:
-            found.append((match.start(), day))
-    return found
-
-
 def time_values(tree: HtmlElement) -> set[str]:
     """The days of the page's ``<time datetime>`` elements."""
     return {day for value in tree.xpath("//time/@datetime") if (day := iso_day(str(value)))}
 
 
-def _day(year: str, month: int, day: str) -> str:
-    return f"{year}-{month:02d}-{int(day):02d}" if 1 <= month <= 12 and 1 <= int(day) <= 31 else ""
 
 
 # --- lang ---
