@@ -41,7 +41,8 @@ OWN_FAMILIES = ("comment", "share", "related", "content")  # also tested on the 
 TAG_GROUPS = ("p", "heading", "li", "row", "pre", "blockquote", "dd", "caption", "div", "other")
 CONTEXT_TAGS = ("article", "main", "aside", "nav", "footer", "header", "form", "blockquote", "figure", "table",
                 "ul", "ol")
-# The candidate extractions: trafilatura at high recall, its comments, readability-lxml.
+# The candidate extractions: trafilatura (its cascade on; named "recall" in the features), its comments,
+# readability-lxml.
 CANDIDATES = ("recall", "comments", "readability")
 # The columns of stages.html.blocks.block_features(), in order: the contract with a model file.
 BLOCK_FEATURES = (

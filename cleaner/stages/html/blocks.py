@@ -215,15 +215,17 @@ def held_by(folded: Sequence[Sequence[str]], candidate: str, n: int = 3) -> list
     return held
 
 
-# trafilatura at high recall: the fallback cascade on, comments and tables kept (comments as their own candidate)
-RECALL_OPTIONS = {"favor_recall": True, "include_comments": True, "include_tables": True, "fast": False}
+# trafilatura's main candidate: its fallback cascade on, comments and tables kept (comments as a candidate of their
+# own). Its default balance rather than favor_recall: with the recall setting's extra blocks the judge kept more
+# junk and lost more posts (bench/RESULTS.md, HTML mode). Its id stays "recall": the block model file's feature names.
+MAIN_OPTIONS = {"favor_recall": False, "include_comments": True, "include_tables": True, "fast": False}
 
 
 def candidates(tree: HtmlElement, url: str | None) -> dict[str, str]:
     """Each candidate extractor's text for a tree; ``tree`` stays as it was (each works on its own copy)."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(tree, url=url, **RECALL_OPTIONS)
+    doc = trafilatura.bare_extraction(tree, url=url, **MAIN_OPTIONS)
     found = {"recall": (doc.text or "") if doc is not None else "",
              "comments": (doc.comments or "") if doc is not None else ""}
     found["readability"] = readability_text(tree)
