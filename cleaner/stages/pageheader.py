@@ -404,8 +404,6 @@ def time_values(tree: HtmlElement) -> set[str]:
     return {day for value in tree.xpath("//time/@datetime") if (day := iso_day(str(value)))}
 
 
-
-
 # --- lang ---
 
 def declared_lang(tree: HtmlElement, meta: dict[str, str], data: LinkedData) -> str | None:
