@@ -43,6 +43,8 @@ GRID_LEAN = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
 GRID_SWITCH = (1.0, 3.0)
 GRID_INSIDE = (0.02, 0.05, 0.1)
 GRID_END_LEAN = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+GRID_ISLAND_GAP = (10, 15, 30, 60)
+GRID_ISLAND_SHARE = (0.05, 0.1, 0.15, 0.2, 0.3)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -282,6 +284,12 @@ def end_candidates(chosen: Decision) -> list[Decision]:
     return [chosen] + [replace(chosen, end_lean=end_lean) for end_lean in GRID_END_LEAN]
 
 
+def island_candidates(chosen: Decision) -> list[Decision]:
+    """The decisions tried for the article's islands: ``chosen`` (one span), then each gap and share."""
+    return [chosen] + [replace(chosen, island_gap=gap, island_share=share)
+                       for gap in GRID_ISLAND_GAP for share in GRID_ISLAND_SHARE]
+
+
 def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]],
           after: Sequence[list[float] | None] | None = None) -> list[list[bool]]:
     """What the model would keep of each page under ``decision``, from scores already computed."""
@@ -381,6 +389,9 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
         else "end model not kept: no end_lean beat the decision without it")
     end = fit_end(pages, matrices, range(len(pages)), options) if decision.end_lean is not None else None
     decision = decision if end is not None else replace(decision, end_lean=None)
+    decision, chosen, _ = choose_decision(pages, oof, options, island_candidates(decision), after)
+    log(f"islands: gap {decision.island_gap}, share {decision.island_share}: cross-validated {chosen}"
+        if decision.island_gap is not None else "islands not kept: one span did as well")
     parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
     training = {
         "command": command,

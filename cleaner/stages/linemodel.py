@@ -13,8 +13,9 @@ data) turns them into a content probability.
 The decision reads the page as jusText does, and as one article: two-state
 smoothing (a Viterbi pass: a line changes class only when its score pays for
 the switch) finds the content lines, the article is the span from the first
-to the last of them, and inside that span a line goes only when the model is
-sure it is boilerplate. One span rather than every smoothed line because the
+to the last of them (less far islands of little content: teasers, markup),
+and inside that span a line goes only when the model is sure it is
+boilerplate. One span rather than every smoothed line because the
 article's own short lines (list items, a subhead) sit inside it: the same
 scores lose half as many paragraphs so.
 
@@ -429,8 +430,9 @@ def decide(decision: Decision, content: Sequence[float], after: Sequence[float] 
 
 def span(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None
          ) -> tuple[int, int] | None:
-    """First and last line of the article: from the first line smoothing keeps to the last, or to the end
-    the end model finds (``after``: each line's probability of coming after it); None when smoothing keeps none.
+    """First and last line of the article: from the first line smoothing keeps to the last (of the article's
+    islands, see main_islands), or to the end the end model finds (``after``: each line's probability of
+    coming after it); None when smoothing keeps none.
 
     The end model cuts what smoothing kept only by END_MIN_CUT lines or more:
     teasers and comment threads come in blocks, while a short tail (a subhead
@@ -441,11 +443,33 @@ def span(decision: Decision, content: Sequence[float], after: Sequence[float] | 
             if content_line]
     if not kept:
         return None
-    first, last = kept[0], kept[-1]
+    first, last = main_islands(kept, content, decision)
     if after is None or decision.end_lean is None:
         return first, last
     end = article_end(after, first, decision.end_lean)
     return first, last if end < last < end + END_MIN_CUT else end
+
+
+def main_islands(kept: Sequence[int], content: Sequence[float], decision: Decision) -> tuple[int, int]:
+    """First and last of the ``kept`` lines that belong to the article's islands (all of them without island_gap).
+
+    Smoothing keeps a few teaser headlines or a stray snippet of markup far
+    above or below the article too, and one span from the first kept line to
+    the last would carry the menus between them into the body. So kept lines
+    with more than ``island_gap`` lines between them are separate islands, and
+    an island whose content (the sum of its lines' scores) is under
+    ``island_share`` of the largest island's is left out of the span.
+    """
+    if decision.island_gap is None:
+        return kept[0], kept[-1]
+    islands = [[kept[0]]]
+    for index in kept[1:]:
+        if index - islands[-1][-1] - 1 > decision.island_gap:
+            islands.append([])
+        islands[-1].append(index)
+    mass = [sum(content[index] for index in island) for island in islands]
+    chosen = [island for island, weight in zip(islands, mass) if weight >= decision.island_share * max(mass)]
+    return chosen[0][0], chosen[-1][-1]
 
 
 def article_end(after: Sequence[float], first: int, lean: float) -> int:

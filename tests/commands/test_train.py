@@ -9,7 +9,7 @@ from pathlib import Path
 from cleaner.rulebook.linemodel import FEATURES, Decision
 from cleaner.rulebook.ruleset import load_ruleset
 from cleaner.commands.train import (Page, TrainOptions, choose_decision, end_out_of_fold, end_rows, fit_end,
-                                    folds_by_site, label_lines)
+                                    folds_by_site, island_candidates, label_lines)
 from cleaner.stages.linemodel import PageCues, decide, features, stoplist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,22 @@ def test_the_decision_may_not_lose_on_one_rendering_what_the_pooled_figure_hides
     pages = [p for p, _ in gains + losses]
     chosen, figures, floor = choose_decision(pages, [s for _, s in gains + losses], options)
     assert chosen.lean == 50 and figures == floor  # pooled lost is .0125, but "recall" would lose a quarter
+
+
+def test_islands_are_chosen_only_where_they_beat_one_span():
+    story = ["The council voted on Tuesday to rebuild the harbour wall, the mayor said."] * 6
+    lines = ["Read next: a teaser"] * 3 + [f"Menu {n}" for n in range(20)] + story
+    page = Page(lines, [int(line in story) for line in lines], "\n".join(story), "s.example", "full")
+    scores = [0.4] * 3 + [0.03] * 20 + [0.95] * 6
+    options = TrainOptions(max_lost=0.02, min_lines=8)
+    one_span = Decision(1.0, 1.0, 0.02, 8)
+    chosen, figures, _ = choose_decision([page], [scores], options, island_candidates(one_span))
+    assert chosen.island_gap is not None and figures["F1"] == 1.0  # the teasers and the menu go
+    halves = story[:3] + [f"Menu {n}" for n in range(20)] + story[3:]  # an article in two parts
+    split = Page(halves, [int(line in story) for line in halves], page.gold, "s.example", "full")
+    chosen, _, _ = choose_decision([split], [[0.95] * 3 + [0.01] * 10 + [0.03] * 10 + [0.95] * 3], options,
+                                   island_candidates(one_span))
+    assert chosen == one_span  # no island beats one span there: the file keeps one span
 
 
 def _train(out: Path, *more: str) -> subprocess.CompletedProcess:

@@ -73,6 +73,16 @@ def test_the_decision_keeps_one_span_and_takes_only_the_surest_inside_it():
     assert decide(decision, [0.01] * 5) == [False] * 5  # no span found: the rules' word stands
 
 
+def test_far_islands_of_little_content_stay_out_of_the_span():
+    teasers, menu, story = [0.4] * 3, [0.03] * 20, [0.95] * 6  # smoothing keeps the teasers and the story
+    decision = Decision(lean=1.0, switch=1.0, inside=0.02, min_lines=0)
+    assert decide(decision, teasers + menu + story) == [False] * 29  # one span: the menu rides along
+    islands = replace(decision, island_gap=10, island_share=0.3)
+    assert decide(islands, teasers + menu + story) == [True] * 23 + [False] * 6
+    assert decide(islands, teasers + menu[:10] + story) == [False] * 19  # ten lines apart: one island
+    assert decide(islands, story + menu + story) == [False] * 32  # an article in two parts keeps both
+
+
 def toy_end(after_from: str) -> EndModel:
     """A hand-set end model: every line after the share ``after_from`` of the page comes after the article."""
     weights, mean = [0.0] * len(END_FEATURES), [0.0] * len(END_FEATURES)
@@ -123,8 +133,9 @@ def test_end_features_give_one_named_column_each():
 
 
 def test_a_model_file_with_an_end_model_reads_back_the_same(tmp_path):
-    model = replace(toy_model(end_lean=0.5), end=toy_end(0.8))
+    model = replace(toy_model(end_lean=0.5, island_gap=15, island_share=0.1), end=toy_end(0.8))
     assert model_from_json(json.loads(json.dumps(model.to_json())), "toy.json") == model
+    assert "island_gap" not in toy_model().to_json()["decision"]  # a file without islands reads as before
     data = model.to_json()
     data["end"]["features"] = data["end"]["features"][:-1]
     with pytest.raises(ModelError, match=r"toy.json \(end\): its features are not the ones"):
