@@ -106,6 +106,25 @@ def test_a_block_only_one_candidate_holds_is_kept_when_the_judge_says_content(mo
     assert [r.text for r in judged] == [only_readability[:80]] and judged[0].selector.startswith("score 0.")
 
 
+def test_a_long_copy_of_a_kept_block_goes_when_quoted_or_found_by_another_candidate_only(monkeypatch):
+    from cleaner.stages.html import blocks
+
+    plan = "Two eggs, a cup of spinach and one slice of wholegrain toast with butter."
+    page = PAGE.replace("<p>{SECOND}</p>".format(SECOND=SECOND),
+                        f"<p>{SECOND}</p><blockquote><p>{ARTICLE}</p></blockquote><p>{plan}</p><p>{plan}</p>"
+                        f"<div class='caption'><p>{SECOND}</p></div>")
+    monkeypatch.setattr(blocks, "candidates", lambda tree, url: {
+        "recall": f"{ARTICLE}\n{SECOND}\n{ARTICLE}\n{plan}\n{plan}", "comments": "",
+        "readability": f"{ARTICLE}\n{SECOND}\n{SECOND}"})
+    model = _model({"cand_recall": 8.0, "cand_readability": 8.0}, bias=-4.0)
+    extraction = extract_html(page, [], LEXICONS, blocks=model)
+    body = extraction.text.splitlines()
+    assert body.count(ARTICLE) == 1 and body.count(SECOND) == 1  # the quote and readability's copy go
+    assert body.count(plan) == 2  # trafilatura's text has it twice: the page's own repetition stays
+    copies = [r for r in extraction.removals if r.rule_file == "builtin/duplicate-block"]
+    assert [(r.text, r.kind) for r in copies] == [(ARTICLE[:80], "duplicate"), (SECOND[:80], "duplicate")]
+
+
 def test_the_shipped_block_model_loads_and_its_training_is_recorded():
     model = load_ruleset().blocks
     assert model is not None and model.id == "model/blocks"

@@ -42,6 +42,8 @@ _ROW = "tr"
 _CELLS = frozenset(("td", "th"))
 _WORD = re.compile(r"\w+")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+DUPLICATE_WORDS = 8  # a kept block this long is not kept twice (see judged_text)
+DUPLICATE_BLOCK = "builtin/duplicate-block"
 REPEAT_PREFIX = 40  # blocks starting with the same characters count as repeats of one another
 _ENDS = frozenset(".!?…:;\"'”’)")
 _FAMILY_OF = {word: family for family, words in FAMILIES.items() for word in words}
@@ -406,21 +408,32 @@ def read_page(tree: HtmlElement, url: str | None) -> PageBlocks:
 def judged_text(tree: HtmlElement, url: str | None, model: BlockModel) -> tuple[str, list[DomRemoval]]:
     """The blocks the judge keeps as body lines (with their structure), and a removal for each held one it drops.
 
-    A block repeated on the page stays as often as it is judged content (a
-    recipe's "Meal 1" under each plan): the alignment already holds a text
-    only as often as a candidate has it.
+    A block repeated on the page stays as often as it is judged content when
+    trafilatura's text has it so (a meal plan printed under each day). A long
+    copy (DUPLICATE_WORDS or more) of a block kept already goes, as
+    ``builtin/duplicate-block``, when it is quoted (a reply quoting a post) or
+    when only another candidate holds it (a caption the page prints for each
+    screen size).
     """
     page = read_page(tree, url)
     lines: list[str] = []
     removals: list[DomRemoval] = []
+    seen: set[str] = set()
     for index, row in zip(page.judged, page.rows):
         block = page.blocks[index]
         score = model.score(row)
-        if model.keeps(score, page.held["recall"][index]):
-            lines.append(block.render())
-        else:
+        if not model.keeps(score, page.held["recall"][index]):
             removals.append(DomRemoval(rule_file=model.id, selector=f"score {score:.2f}",
                                        text=block.text[:SNIPPET_CHARS], kind="boilerplate"))
+            continue
+        key = block.text.casefold()
+        if key in seen and key.count(" ") + 1 >= DUPLICATE_WORDS and (
+                "blockquote" in block.contexts or not page.held["recall"][index]):
+            removals.append(DomRemoval(rule_file=DUPLICATE_BLOCK, selector="same text as a block above",
+                                       text=block.text[:SNIPPET_CHARS], kind="duplicate"))
+            continue
+        seen.add(key)
+        lines.append(block.render())
     return "\n".join(lines), removals
 
 
