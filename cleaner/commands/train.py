@@ -12,7 +12,9 @@ pages and on each rendering (text field) of each input file. Then the end
 model is fitted, stacked, on those out-of-fold scores (a line is "after"
 when it follows the page's last gold line), cross-validated on the same
 folds, and kept only if some end_lean beats the decision without it under
-the same bound (the decision's other settings as chosen). The figures of each rendering are recorded beside; the file
+the same bound (the decision's other settings as chosen); then, the same
+way, the islands (island_gap, island_share) and the head's floor
+(head_inside). The figures of each rendering are recorded beside; the file
 records the command, the data and those figures. Needs the ``train`` extra
 (scikit-learn); scoring pages later does not.
 """
@@ -45,6 +47,7 @@ GRID_INSIDE = (0.02, 0.05, 0.1)
 GRID_END_LEAN = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 GRID_ISLAND_GAP = (10, 15, 30, 60)
 GRID_ISLAND_SHARE = (0.05, 0.1, 0.15, 0.2, 0.3)
+GRID_HEAD_INSIDE = (0.2, 0.4, 0.6, 0.8)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -290,11 +293,16 @@ def island_candidates(chosen: Decision) -> list[Decision]:
                        for gap in GRID_ISLAND_GAP for share in GRID_ISLAND_SHARE]
 
 
+def head_candidates(chosen: Decision) -> list[Decision]:
+    """The decisions tried for the span's head: ``chosen`` (its floor is ``inside``), then each head_inside."""
+    return [chosen] + [replace(chosen, head_inside=head) for head in GRID_HEAD_INSIDE]
+
+
 def _kept(decision: Decision, pages: Sequence[Page], oof: Sequence[list[float]],
           after: Sequence[list[float] | None] | None = None) -> list[list[bool]]:
     """What the model would keep of each page under ``decision``, from scores already computed."""
     after = after or [None] * len(pages)
-    return [[not gone for gone in decide(decision, s, a)] if judges(decision, page.lines)
+    return [[not gone for gone in decide(decision, s, a, page.lines)] if judges(decision, page.lines)
             else [True] * len(page.lines) for page, s, a in zip(pages, oof, after)]
 
 
@@ -392,6 +400,9 @@ def train(paths: Sequence[Path], ruleset: RuleSet, options: TrainOptions, comman
     decision, chosen, _ = choose_decision(pages, oof, options, island_candidates(decision), after)
     log(f"islands: gap {decision.island_gap}, share {decision.island_share}: cross-validated {chosen}"
         if decision.island_gap is not None else "islands not kept: one span did as well")
+    decision, chosen, _ = choose_decision(pages, oof, options, head_candidates(decision), after)
+    log(f"head: short lines above the first paragraph kept from {decision.head_inside}: cross-validated {chosen}"
+        if decision.head_inside is not None else "head not kept: the inside floor did as well")
     parts = fit([r for page_rows in rows for r in page_rows], [y for page in pages for y in page.labels], options)
     training = {
         "command": command,

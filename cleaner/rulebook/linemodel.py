@@ -63,6 +63,7 @@ class Decision:
     end_lean: float | None = None  # with an end model: added to each line's log-odds of coming before the end
     island_gap: int | None = None  # runs smoothing keeps with more lines than this between are separate islands
     island_share: float = 0.0  # an island with less than this share of the largest one's content is no article
+    head_inside: float | None = None  # above the article's first paragraph, a short line goes below this score
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class LineModel(NamedModel):
             decision["end_lean"] = self.decision.end_lean
         if self.decision.island_gap is not None:
             decision.update(island_gap=self.decision.island_gap, island_share=self.decision.island_share)
+        if self.decision.head_inside is not None:
+            decision["head_inside"] = self.decision.head_inside
         return {"format": MODEL_FORMAT, "name": self.name, "version": self.version,
                 "learner": "logistic regression", "languages": list(self.languages), "decision": decision,
                 "training": self.training, "features": list(self.features), "mean": list(self.mean),
@@ -162,11 +165,13 @@ def model_from_json(data: Any, path: str) -> LineModel:
         raise ModelError(f"{path}: not a line model of format {MODEL_FORMAT}")
     with model_errors(path):
         vectors = fitted_vectors(data, FEATURES, path, "cleaner train")
-        end_lean, island_gap = data["decision"].get("end_lean"), data["decision"].get("island_gap")
-        decision = Decision(**{key: data["decision"][key] for key in DECISION_KEYS},
+        settings = data["decision"]
+        end_lean, island_gap, head_inside = (settings.get(key) for key in ("end_lean", "island_gap", "head_inside"))
+        decision = Decision(**{key: settings[key] for key in DECISION_KEYS},
                             end_lean=None if end_lean is None else float(end_lean),
                             island_gap=None if island_gap is None else int(island_gap),
-                            island_share=float(data["decision"].get("island_share", 0.0)))
+                            island_share=float(settings.get("island_share", 0.0)),
+                            head_inside=None if head_inside is None else float(head_inside))
         end = data.get("end")
         if end is not None:
             end = EndModel(*fitted_vectors(end, END_FEATURES, f"{path} (end)", "cleaner train"), float(end["bias"]))

@@ -15,9 +15,11 @@ smoothing (a Viterbi pass: a line changes class only when its score pays for
 the switch) finds the content lines, the article is the span from the first
 to the last of them (less far islands of little content: teasers, markup),
 and inside that span a line goes only when the model is sure it is
-boilerplate. One span rather than every smoothed line because the
-article's own short lines (list items, a subhead) sit inside it: the same
-scores lose half as many paragraphs so.
+boilerplate, or, above the article's first paragraph (the headline, byline,
+date and share buttons sit there, and often a menu the span starts on), a
+short line the model doubts (``head_inside``). One span rather than every
+smoothed line because the article's own short lines (list items, a subhead)
+sit inside it: the same scores lose half as many paragraphs so.
 
 Where the span ends is what the line scores judge worst: teasers, author
 boxes and comment threads after the article are prose too, and smoothing
@@ -75,6 +77,8 @@ LABEL_WINDOW = 10  # lines before and after a line whose labels it counts
 LIST_GAP = 12  # at most this many lines between two prose lines make a list inside the article
 PROSE_REACH = 20  # lines before and after a line whose prose words it counts
 END_MIN_CUT = 5  # the end model takes no fewer lines than this of what smoothing kept (see span())
+HEAD_PARAGRAPH_SCORE = 0.5  # the article's first paragraph: the first long line the model more likely calls content
+HEAD_PARAGRAPH_SHARE = 0.5  # the span has a head only when at least this share of the words after it are in long lines
 _PATH_WORD = re.compile(r"[^\W\d_]{3,}")
 REASONS = 3  # features named for each removal
 KIND = "boilerplate"  # the kind the model's removals are counted under
@@ -279,16 +283,16 @@ def features(lines: Sequence[str], cues: PageCues) -> list[list[float]]:
     folded = [_WORD.findall(text) for text in casefolded]
     own = [_own(*line, cues.stopwords) for line in zip(lines, casefolded, folded)]
     words = [text.count(" ") + 1 for text in lines]
-    prose = _prose(own, words)
+    prose = prose_words(lines)
     return [a + b + c + d + e + f + g for a, b, c, d, e, f, g in
             zip(own, _place(lines, casefolded, own, words, prose), _neighbours(own), _runs(words),
                 _anchor(folded, cues), _keywords(lines, words, cues), _lists(prose))]
 
 
-def _prose(rows: Sequence[Sequence[float]], words: Sequence[int]) -> list[int]:
+def prose_words(lines: Sequence[str]) -> list[int]:
     """Each line's words when it is a sentence-ending line of PROSE_WORDS or more, else 0."""
-    ends = OWN.index("ends_sentence")
-    return [n if row[ends] and n >= PROSE_WORDS else 0 for row, n in zip(rows, words)]
+    return [n if n >= PROSE_WORDS and text.rstrip(_CLOSERS)[-1:] in _ENDS else 0
+            for text, n in zip(lines, (text.count(" ") + 1 for text in lines))]
 
 
 def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Sequence[float]) -> list[list[float]]:
@@ -299,7 +303,7 @@ def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Seq
     """
     total = len(lines)
     words = [text.count(" ") + 1 for text in lines]
-    prose = _prose(rows, words)
+    prose = prose_words(lines)
     flags = [float(n > 0) for n in prose]
     before = [_before_shares(values) for values in (prose, [s * n for s, n in zip(content, words)], words)]
     windows = [_window_means(content, a, b) for a, b, _ in SCORE_WINDOWS] + \
@@ -396,13 +400,16 @@ def judge(model: LineModel, lines: Sequence[str], cues: PageCues) -> list[Verdic
         return [Verdict(score, False) for score in content]
     first, last = found
     verdicts = []
-    for index, (row, score) in enumerate(zip(rows, content)):
-        if first <= index <= last and score >= model.decision.inside:
+    for index, (row, score, gone) in enumerate(zip(rows, content, outside(model.decision, content, found, lines))):
+        if not gone:
             verdicts.append(Verdict(score, False))
             continue
         reasons = _reasons(model.features, list(map(mul, weights, row)), centre)
         if after is not None and index > last:
             reasons = (f"after the article's end ({after[index]:.2f})", *reasons[:REASONS - 1])
+        elif first <= index <= last and score >= model.decision.inside:  # only the head's floor takes it
+            reasons = (f"above the article's first paragraph (under {model.decision.head_inside})",
+                       *reasons[:REASONS - 1])
         verdicts.append(Verdict(score, True, reasons))
     return verdicts
 
@@ -415,17 +422,60 @@ def after_scores(model: LineModel, lines: Sequence[str], rows: Sequence[list[flo
     return probabilities(model.end, end_features(lines, rows, content))
 
 
-def decide(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None) -> list[bool]:
+def decide(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None,
+           lines: Sequence[str] = ()) -> list[bool]:
     """Which lines go, from their scores: all outside the article's span, the surest boilerplate inside it.
 
     Nothing goes when smoothing keeps no line: a page the model cannot read
-    is left to the rules.
+    is left to the rules. ``lines`` (the texts) tell the span's head; without
+    them a decision's ``head_inside`` does nothing.
     """
     found = span(decision, content, after)
     if found is None:
         return [False] * len(content)
+    return outside(decision, content, found, lines)
+
+
+def outside(decision: Decision, content: Sequence[float], found: tuple[int, int], lines: Sequence[str] = ()
+            ) -> list[bool]:
+    """Which lines go once the span is ``found``: those outside it, and those inside it scored under their floor.
+
+    The floor is ``inside``; for the short lines of the span's head (see
+    head_lines) it is ``head_inside`` when the decision has one.
+    """
     first, last = found
-    return [not (first <= index <= last and score >= decision.inside) for index, score in enumerate(content)]
+    floors = [decision.inside] * len(content)
+    if decision.head_inside is not None and lines:
+        for index in head_lines(lines, content, found):
+            floors[index] = max(decision.inside, decision.head_inside)
+    return [not (first <= index <= last and score >= floors[index]) for index, score in enumerate(content)]
+
+
+def head_lines(lines: Sequence[str], content: Sequence[float], found: tuple[int, int]) -> list[int]:
+    """The short lines of the span's head, above the article's first paragraph, when paragraphs follow it.
+
+    Between where smoothing starts the span and the article's first
+    paragraph sit the headline, the byline, the date, share buttons, captions
+    and often a menu, all short lines. That paragraph is the first long line
+    (PROSE_WORDS or more) the model calls content (HEAD_PARAGRAPH_SCORE), or
+    the first of two long lines in a row if they come earlier: the article
+    has begun there even where the model doubts its opening. A short line
+    set between two long ones is a subhead inside prose and is not counted.
+    On a shop or a listing page short lines are the content all the way
+    down: when under HEAD_PARAGRAPH_SHARE of the words from that paragraph to
+    the span's end are in long lines, the span has no head.
+    """
+    first, last = found
+    long = [text.count(" ") + 1 >= PROSE_WORDS for text in lines]
+    start = next((index for index in range(first, last + 1) if long[index] and (
+        content[index] >= HEAD_PARAGRAPH_SCORE or long[index + 1:index + 2] == [True])), None)
+    if start is None:
+        return []
+    words = [text.count(" ") + 1 for text in lines[start:last + 1]]
+    if sum(n for n in words if n >= PROSE_WORDS) < HEAD_PARAGRAPH_SHARE * sum(words):
+        return []
+    return [index for index in range(first, start)
+            if not long[index] and not (index > 0 and long[index - 1] and long[index + 1])]
 
 
 def span(decision: Decision, content: Sequence[float], after: Sequence[float] | None = None

@@ -9,7 +9,8 @@ from pathlib import Path
 from cleaner.rulebook.linemodel import FEATURES, Decision
 from cleaner.rulebook.ruleset import load_ruleset
 from cleaner.commands.train import (Page, TrainOptions, choose_decision, end_out_of_fold, end_rows, fit_end,
-                                    folds_by_site, island_candidates, label_lines)
+                                    folds_by_site, head_candidates, island_candidates,
+                                    label_lines)
 from cleaner.stages.linemodel import PageCues, decide, features, stoplist
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,19 @@ def test_islands_are_chosen_only_where_they_beat_one_span():
     chosen, _, _ = choose_decision([split], [[0.95] * 3 + [0.01] * 10 + [0.03] * 10 + [0.95] * 3], options,
                                    island_candidates(one_span))
     assert chosen == one_span  # no island beats one span there: the file keeps one span
+
+
+def test_the_head_floor_is_chosen_only_where_it_beats_the_inside_floor():
+    story = ["The council voted on Tuesday to rebuild the harbour wall, the mayor said."] * 6
+    lines = ["Home", "By Jane Doe", "5 min read"] + story
+    scores = [0.3] * 3 + [0.95] * 6  # smoothing keeps the head: its lines ride along at the inside floor
+    options = TrainOptions(max_lost=0.02, min_lines=8)
+    floor_only = Decision(1.0, 1.0, 0.02, 8)
+    page = Page(lines, [0] * 3 + [1] * 6, "\n".join(story), "s.example", "full")
+    chosen, figures, _ = choose_decision([page], [scores], options, head_candidates(floor_only))
+    assert chosen.head_inside is not None and figures["F1"] == 1.0  # the byline and the menu word go
+    own = Page(lines, [1] * 9, "\n".join(lines), "s.example", "full")  # the gold keeps those lines
+    assert choose_decision([own], [scores], options, head_candidates(floor_only))[0].head_inside is None
 
 
 def _train(out: Path, *more: str) -> subprocess.CompletedProcess:

@@ -83,6 +83,35 @@ def test_far_islands_of_little_content_stay_out_of_the_span():
     assert decide(islands, story + menu + story) == [False] * 32  # an article in two parts keeps both
 
 
+def test_above_the_first_paragraph_a_short_line_the_model_doubts_goes():
+    head = ["Home", "By Jane Doe", "5 min read", "Share this story"]
+    lines = [*head, *ARTICLE]
+    content = [0.9, 0.3, 0.45, 0.7] + [0.95] * len(ARTICLE)  # smoothing keeps every line
+    decision = Decision(lean=0.0, switch=1.0, inside=0.02, min_lines=0)
+    assert decide(decision, content, lines=lines) == [False] * len(lines)  # without head_inside: the floor is inside
+    headed = replace(decision, head_inside=0.6)
+    assert decide(headed, content, lines=lines) == [False, True, True, False] + [False] * len(ARTICLE)
+    assert decide(headed, content) == [False] * len(lines)  # no texts, no head
+    doubted = ARTICLE[0]  # an opening paragraph the model doubts (0.2) does not end the head alone...
+    opening = ["By Jane Doe", doubted, "Background", doubted, *ARTICLE]
+    scores = [0.3, 0.2, 0.3, 0.2] + [0.95] * len(ARTICLE)
+    leaning = replace(headed, lean=3.0)  # smoothing keeps every line
+    assert decide(leaning, scores, lines=opening) == [True] + [False] * (len(opening) - 1)  # a subhead in prose stays
+    pair = ["By Jane Doe", doubted, doubted, "Background", "Share", *ARTICLE]  # ...two long lines in a row do
+    assert decide(leaning, [0.3, 0.2, 0.2, 0.3, 0.3] + scores[4:], lines=pair) == [True] + [False] * (len(pair) - 1)
+    listing = [*head, ARTICLE[0], *["Enamel mug, 300 ml, blue"] * 20]  # after the one paragraph, more list than prose
+    assert decide(headed, content[:4] + [0.95] * 21, lines=listing) == [False] * 25  # short lines all the way: no head
+
+
+def test_a_head_line_the_model_takes_says_why():
+    lines = ["By Jane Doe", "Share", *ARTICLE]
+    model = toy_model(lean=6.0, inside=0.0001)  # smoothing keeps every line, and the inside floor takes none
+    assert not any(v.remove for v in judge(model, lines, CUES))
+    verdicts = judge(replace(model, decision=replace(model.decision, head_inside=0.9)), lines, CUES)
+    assert [v.remove for v in verdicts] == [True, True] + [False] * len(ARTICLE)
+    assert verdicts[0].reasons[0] == "above the article's first paragraph (under 0.9)"
+
+
 def toy_end(after_from: str) -> EndModel:
     """A hand-set end model: every line after the share ``after_from`` of the page comes after the article."""
     weights, mean = [0.0] * len(END_FEATURES), [0.0] * len(END_FEATURES)
@@ -133,9 +162,9 @@ def test_end_features_give_one_named_column_each():
 
 
 def test_a_model_file_with_an_end_model_reads_back_the_same(tmp_path):
-    model = replace(toy_model(end_lean=0.5, island_gap=15, island_share=0.1), end=toy_end(0.8))
+    model = replace(toy_model(end_lean=0.5, island_gap=15, island_share=0.1, head_inside=0.6), end=toy_end(0.8))
     assert model_from_json(json.loads(json.dumps(model.to_json())), "toy.json") == model
-    assert "island_gap" not in toy_model().to_json()["decision"]  # a file without islands reads as before
+    assert not {"island_gap", "head_inside"} & set(toy_model().to_json()["decision"])  # older files read as before
     data = model.to_json()
     data["end"]["features"] = data["end"]["features"][:-1]
     with pytest.raises(ModelError, match=r"toy.json \(end\): its features are not the ones"):
