@@ -283,16 +283,15 @@ def features(lines: Sequence[str], cues: PageCues) -> list[list[float]]:
     folded = [_WORD.findall(text) for text in casefolded]
     own = [_own(*line, cues.stopwords) for line in zip(lines, casefolded, folded)]
     words = [text.count(" ") + 1 for text in lines]
-    prose = prose_words(lines)
+    prose = prose_words(lines, words)
     return [a + b + c + d + e + f + g for a, b, c, d, e, f, g in
             zip(own, _place(lines, casefolded, own, words, prose), _neighbours(own), _runs(words),
                 _anchor(folded, cues), _keywords(lines, words, cues), _lists(prose))]
 
 
-def prose_words(lines: Sequence[str]) -> list[int]:
-    """Each line's words when it is a sentence-ending line of PROSE_WORDS or more, else 0."""
-    return [n if n >= PROSE_WORDS and text.rstrip(_CLOSERS)[-1:] in _ENDS else 0
-            for text, n in zip(lines, (text.count(" ") + 1 for text in lines))]
+def prose_words(lines: Sequence[str], words: Sequence[int]) -> list[int]:
+    """Each line's ``words`` when it is a sentence-ending line of PROSE_WORDS or more, else 0."""
+    return [n if n >= PROSE_WORDS and text.rstrip(_CLOSERS)[-1:] in _ENDS else 0 for text, n in zip(lines, words)]
 
 
 def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Sequence[float]) -> list[list[float]]:
@@ -303,7 +302,7 @@ def end_features(lines: Sequence[str], rows: Sequence[list[float]], content: Seq
     """
     total = len(lines)
     words = [text.count(" ") + 1 for text in lines]
-    prose = prose_words(lines)
+    prose = prose_words(lines, words)
     flags = [float(n > 0) for n in prose]
     before = [_before_shares(values) for values in (prose, [s * n for s, n in zip(content, words)], words)]
     windows = [_window_means(content, a, b) for a, b, _ in SCORE_WINDOWS] + \
@@ -466,13 +465,14 @@ def head_lines(lines: Sequence[str], content: Sequence[float], found: tuple[int,
     the span's end are in long lines, the span has no head.
     """
     first, last = found
-    long = [text.count(" ") + 1 >= PROSE_WORDS for text in lines]
+    words = [text.count(" ") + 1 for text in lines]
+    long = [n >= PROSE_WORDS for n in words]
     start = next((index for index in range(first, last + 1) if long[index] and (
         content[index] >= HEAD_PARAGRAPH_SCORE or long[index + 1:index + 2] == [True])), None)
     if start is None:
         return []
-    words = [text.count(" ") + 1 for text in lines[start:last + 1]]
-    if sum(n for n in words if n >= PROSE_WORDS) < HEAD_PARAGRAPH_SHARE * sum(words):
+    after = words[start:last + 1]
+    if sum(n for n in after if n >= PROSE_WORDS) < HEAD_PARAGRAPH_SHARE * sum(after):
         return []
     return [index for index in range(first, start)
             if not long[index] and not (index > 0 and long[index - 1] and long[index + 1])]
